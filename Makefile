@@ -1,0 +1,46 @@
+# Two commands work on a fresh machine with only Python and pip:
+#   make demo   - run the quickstart example
+#   make test   - lint, type-check and run the test suite with 100% coverage enforced
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+SOURCES := src tests benchmarks examples
+
+.PHONY: demo test lint typecheck unit bench tox clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.demo-installed: $(BIN)/python pyproject.toml
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.dev-installed: $(BIN)/python pyproject.toml
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@ $(VENV)/.demo-installed
+
+demo: $(VENV)/.demo-installed
+	$(BIN)/python examples/quickstart.py
+
+test: lint typecheck unit
+
+lint: $(VENV)/.dev-installed
+	$(BIN)/ruff check $(SOURCES)
+	$(BIN)/ruff format --check $(SOURCES)
+
+typecheck: $(VENV)/.dev-installed
+	$(BIN)/mypy --strict src
+
+unit: $(VENV)/.dev-installed
+	$(BIN)/python -m pytest --cov --cov-branch --cov-report=term-missing
+
+bench: $(VENV)/.dev-installed
+	$(BIN)/python benchmarks/bench_overhead.py
+
+# Runs the suite on every CPython 3.10-3.13 found on PATH or under pyenv.
+tox: $(VENV)/.dev-installed
+	$(BIN)/python -m pip install --quiet tox
+	PATH="$$(ls -d $$HOME/.pyenv/versions/3.1[0-3]*/bin 2>/dev/null | tr '\n' ':')$$PATH" $(BIN)/tox run
+
+clean:
+	rm -rf $(VENV) .tox .coverage .coverage.* .pytest_cache .mypy_cache .ruff_cache .demo

@@ -1,0 +1,238 @@
+"""``TelemetryConfig``: every setting, resolved as defaults < environment < code.
+
+Within the environment, ``AUTOMAGIK_TELEMETRY_*`` beats the standard ``OTEL_*`` variable for the
+same setting: the package-specific name is the more deliberate choice. A per-signal endpoint beats
+the base endpoint when both come from the same layer; across layers the higher layer wins, so an
+endpoint set in code is not overridden by a stray ``OTEL_EXPORTER_OTLP_TRACES_ENDPOINT``.
+
+Consent is *not* resolved here: ``enabled`` is one input of the consent decision
+(``automagik_telemetry.consent``), which also weighs ``DO_NOT_TRACK``, the opt-out file, CI and
+the stored preference.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any, Literal
+
+from . import config_values as v
+from .consent_level import ConsentLevel, parse_consent
+from .errors import ConfigurationError
+
+__all__ = ["DEFAULT_ENDPOINT", "KNOWN_BACKENDS", "Signal", "TelemetryConfig"]
+
+DEFAULT_ENDPOINT = "https://telemetry.namastex.ai"
+KNOWN_BACKENDS: tuple[str, ...] = ("otlp", "console")
+Signal = Literal["traces", "metrics", "logs"]
+
+Parser = Callable[[object, str, "str | None"], Any]
+
+
+@dataclass(frozen=True)
+class _Spec:
+    """How one setting is read: its environment variables (first wins) and parsers."""
+
+    env: tuple[str, ...]
+    parse: Parser
+    parse_env: Parser | None = None  # when the environment spells the value differently
+
+
+def _backends(value: object, setting: str, source: str | None) -> tuple[str, ...]:
+    return v.parse_name_list(value, setting, source, accepted=KNOWN_BACKENDS)
+
+
+def _compression(value: object, setting: str, source: str | None) -> str:
+    return v.parse_name_list(value, setting, source, accepted=("gzip", "deflate", "none"))[0]
+
+
+def _optional(parser: Parser) -> Parser:
+    def parse(value: object, setting: str, source: str | None) -> Any:
+        return None if value is None else parser(value, setting, source)
+
+    return parse
+
+
+def _endpoint(value: object, setting: str, source: str | None) -> str:
+    url = v.parse_url(value, setting, source)
+    # The seed SDK's AUTOMAGIK_TELEMETRY_ENDPOINT was the full traces URL: accept it as a base.
+    return url.removesuffix("/v1/traces")
+
+
+_SPECS: dict[str, _Spec] = {
+    "service_name": _Spec(("AUTOMAGIK_TELEMETRY_SERVICE_NAME", "OTEL_SERVICE_NAME"), v.parse_text),
+    "service_version": _Spec(("AUTOMAGIK_TELEMETRY_SERVICE_VERSION",), _optional(v.parse_text)),
+    "enabled": _Spec(("AUTOMAGIK_TELEMETRY_ENABLED",), parse_consent),
+    "backend": _Spec(("AUTOMAGIK_TELEMETRY_BACKEND",), _backends),
+    "endpoint": _Spec(("AUTOMAGIK_TELEMETRY_ENDPOINT", "OTEL_EXPORTER_OTLP_ENDPOINT"), _endpoint),
+    "traces_endpoint": _Spec(
+        ("AUTOMAGIK_TELEMETRY_TRACES_ENDPOINT", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"),
+        _optional(v.parse_url),
+    ),
+    "metrics_endpoint": _Spec(
+        ("AUTOMAGIK_TELEMETRY_METRICS_ENDPOINT", "OTEL_EXPORTER_OTLP_METRICS_ENDPOINT"),
+        _optional(v.parse_url),
+    ),
+    "logs_endpoint": _Spec(
+        ("AUTOMAGIK_TELEMETRY_LOGS_ENDPOINT", "OTEL_EXPORTER_OTLP_LOGS_ENDPOINT"),
+        _optional(v.parse_url),
+    ),
+    "headers": _Spec(
+        ("AUTOMAGIK_TELEMETRY_HEADERS", "OTEL_EXPORTER_OTLP_HEADERS"), v.parse_key_values
+    ),
+    "timeout": _Spec(
+        ("AUTOMAGIK_TELEMETRY_TIMEOUT", "OTEL_EXPORTER_OTLP_TIMEOUT"),
+        v.parse_positive_seconds,
+        v.parse_duration_ms,
+    ),
+    "compression": _Spec(
+        ("AUTOMAGIK_TELEMETRY_COMPRESSION", "OTEL_EXPORTER_OTLP_COMPRESSION"), _compression
+    ),
+    "sample_rate": _Spec(
+        ("AUTOMAGIK_TELEMETRY_SAMPLE_RATE", "OTEL_TRACES_SAMPLER_ARG"), v.parse_fraction
+    ),
+    "verbose": _Spec(("AUTOMAGIK_TELEMETRY_VERBOSE",), v.parse_bool),
+    "environment": _Spec(("AUTOMAGIK_ENV", "ENVIRONMENT"), _optional(v.parse_text)),
+    "resource_attributes": _Spec(("OTEL_RESOURCE_ATTRIBUTES",), v.parse_key_values),
+    "metric_export_interval": _Spec(
+        ("AUTOMAGIK_TELEMETRY_METRIC_EXPORT_INTERVAL", "OTEL_METRIC_EXPORT_INTERVAL"),
+        v.parse_positive_seconds,
+        v.parse_duration_ms,
+    ),
+    "shutdown_timeout": _Spec(
+        ("AUTOMAGIK_TELEMETRY_SHUTDOWN_TIMEOUT",), v.parse_positive_seconds, v.parse_duration_ms
+    ),
+    "config_dir": _Spec(("AUTOMAGIK_TELEMETRY_CONFIG_DIR",), _optional(v.parse_path)),
+}
+
+
+@dataclass(frozen=True, kw_only=True)
+class TelemetryConfig:
+    """All settings of ``configure_automagik()``; each keyword has an environment variable.
+
+    Build it with :meth:`resolve` to apply the environment, or directly to use code values
+    only. Values are validated on construction: a bad value raises ``ConfigurationError``.
+    """
+
+    service_name: str = "unknown_service"
+    """``service.name`` of the resource: the tool that sends telemetry."""
+    service_version: str | None = None
+    """``service.version`` of the resource."""
+    enabled: ConsentLevel | bool | str | None = None
+    """The tool's or operator's explicit choice (``True``/``False`` or ``off``/``errors``/``all``).
+    ``None`` leaves the decision to the user's stored opt-in. Refusals from the user
+    (``DO_NOT_TRACK``, the opt-out file) always win; see docs/CONFIGURATION.md."""
+    backend: tuple[str, ...] | str = ("otlp",)
+    """Where data goes: ``otlp``, ``console`` (prints to stderr, sends nothing); several at once
+    as a comma-separated string or a tuple."""
+    endpoint: str = DEFAULT_ENDPOINT
+    """Base OTLP/HTTP URL; signals go to ``/v1/traces``, ``/v1/metrics``, ``/v1/logs``."""
+    traces_endpoint: str | None = None
+    """Full URL for traces, overriding ``endpoint`` for that signal."""
+    metrics_endpoint: str | None = None
+    """Full URL for metrics, overriding ``endpoint`` for that signal."""
+    logs_endpoint: str | None = None
+    """Full URL for logs, overriding ``endpoint`` for that signal."""
+    headers: Mapping[str, str] = field(default_factory=dict)
+    """Extra HTTP headers for every OTLP request (e.g. an API key of your collector)."""
+    timeout: float = 10.0
+    """Seconds per export request (environment: milliseconds, or with a unit)."""
+    compression: str = "gzip"
+    """OTLP body compression: ``gzip``, ``deflate`` or ``none``."""
+    sample_rate: float = 1.0
+    """Fraction of new traces kept (parent-based: a child follows its parent's decision)."""
+    verbose: bool = False
+    """Debug mode: print what would be sent to stderr and send nothing."""
+    environment: str | None = None
+    """Deployment environment; ``development``/``dev``/``test``/``testing`` turn telemetry off."""
+    resource_attributes: Mapping[str, str] = field(default_factory=dict)
+    """Extra resource attributes (environment: ``OTEL_RESOURCE_ATTRIBUTES``)."""
+    metric_export_interval: float = 60.0
+    """Seconds between metric exports."""
+    shutdown_timeout: float = 5.0
+    """Upper bound in seconds for flushing at shutdown and interpreter exit."""
+    config_dir: Path | None = None
+    """Where the stored consent and install id live (default: the per-OS user config dir)."""
+    sources: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
+    """Where each non-default value came from (``code`` or ``env:NAME``), for ``status``."""
+
+    def __post_init__(self) -> None:
+        for name, spec in _SPECS.items():
+            value = getattr(self, name)
+            source = self.sources.get(name)
+            default = _DEFAULTS[name]
+            if value is None and default is None:
+                continue
+            object.__setattr__(self, name, spec.parse(value, name, source))
+        for name in ("headers", "resource_attributes", "sources"):
+            object.__setattr__(self, name, MappingProxyType(dict(getattr(self, name))))
+
+    @classmethod
+    def resolve(
+        cls, environ: Mapping[str, str] | None = None, /, **settings: object
+    ) -> TelemetryConfig:
+        """Defaults < environment < ``settings`` (``None`` in ``settings`` means "not set")."""
+        env = os.environ if environ is None else environ
+        unknown = sorted(set(settings) - set(_SPECS))
+        if unknown:
+            raise ConfigurationError(
+                "setting name", unknown[0], "one of " + ", ".join(sorted(_SPECS))
+            )
+        values: dict[str, object] = {}
+        sources: dict[str, str] = {}
+        for name, spec in _SPECS.items():
+            if settings.get(name) is not None:
+                values[name] = settings[name]
+                sources[name] = "code"
+                continue
+            for var in spec.env:
+                raw = env.get(var, "").strip()
+                if raw:
+                    values[name] = (spec.parse_env or spec.parse)(raw, name, f"env:{var}")
+                    sources[name] = f"env:{var}"
+                    break
+        return cls(**values, sources=sources)  # type: ignore[arg-type]
+
+    def with_overrides(self, **settings: object) -> TelemetryConfig:
+        """A copy with some settings replaced from code (validated like the originals)."""
+        sources = {**self.sources, **dict.fromkeys(settings, "code")}
+        return replace(self, **settings, sources=sources)  # type: ignore[arg-type]
+
+    # -- derived values ---------------------------------------------------------------------
+
+    @property
+    def consent_setting(self) -> ConsentLevel | None:
+        """``enabled`` as a level (``None`` when nobody set it)."""
+        return self.enabled if isinstance(self.enabled, ConsentLevel) else None
+
+    @property
+    def backends(self) -> tuple[str, ...]:
+        """The backends that will run: debug mode replaces every backend by ``console``."""
+        return ("console",) if self.verbose else tuple(self.backend)
+
+    def signal_endpoint(self, signal: Signal) -> str:
+        """The full URL for one signal, applying the precedence in the module docstring."""
+        specific: str | None = getattr(self, f"{signal}_endpoint")
+        if specific is not None and _rank(self.sources.get(f"{signal}_endpoint")) >= _rank(
+            self.sources.get("endpoint")
+        ):
+            return specific
+        return f"{self.endpoint}/v1/{signal}"
+
+
+def _rank(source: str | None) -> int:
+    """Which layer a value came from: default 0, OTEL_* env 1, AUTOMAGIK_* env 2, code 3."""
+    if source is None:
+        return 0
+    if source == "code":
+        return 3
+    return 2 if source.startswith("env:AUTOMAGIK") else 1
+
+
+_DEFAULTS: dict[str, object] = {
+    f.name: (f.default_factory() if callable(f.default_factory) else f.default)
+    for f in fields(TelemetryConfig)
+}

@@ -1,0 +1,158 @@
+"""Parsing and validation of individual setting values.
+
+Every function takes the raw value (a string from the environment or a typed value from code)
+and either returns the normalised value or raises :class:`ConfigurationError` naming the setting,
+the bad value and what is accepted. ``TelemetryConfig`` composes them; keeping them here keeps
+the config module about *which* settings exist, not *how* each is parsed.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from .errors import ConfigurationError
+
+__all__ = [
+    "parse_bool",
+    "parse_duration_ms",
+    "parse_fraction",
+    "parse_key_values",
+    "parse_name_list",
+    "parse_path",
+    "parse_positive_seconds",
+    "parse_text",
+    "parse_url",
+]
+
+_TRUE = frozenset({"1", "true", "yes", "on", "y"})
+_FALSE = frozenset({"0", "false", "no", "off", "n", ""})
+_DURATION = re.compile(r"^\s*(?P<num>[0-9]*\.?[0-9]+)\s*(?P<unit>ms|s|m)?\s*$", re.IGNORECASE)
+_UNIT_MS = {"ms": 1.0, "s": 1000.0, "m": 60_000.0}
+
+
+def parse_bool(value: object, setting: str, source: str | None = None) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str):
+        lowered = value.strip().lower()
+        if lowered in _TRUE:
+            return True
+        if lowered in _FALSE:
+            return False
+    raise ConfigurationError(setting, value, "true/false, 1/0, yes/no, on/off", source=source)
+
+
+def parse_text(value: object, setting: str, source: str | None = None) -> str:
+    if isinstance(value, str) and value.strip():
+        return value.strip()
+    raise ConfigurationError(setting, value, "a non-empty string", source=source)
+
+
+def parse_url(
+    value: object,
+    setting: str,
+    source: str | None = None,
+    *,
+    schemes: tuple[str, ...] = ("http", "https"),
+) -> str:
+    """An absolute URL with one of ``schemes`` and a host; returned without a trailing slash."""
+    accepted = f"an absolute URL starting with {' or '.join(s + '://' for s in schemes)}"
+    if not isinstance(value, str):
+        raise ConfigurationError(setting, value, accepted, source=source)
+    text = value.strip()
+    try:
+        parts = urlsplit(text)
+        port_ok = parts.port is None or 0 < parts.port < 65536
+    except ValueError:
+        raise ConfigurationError(setting, value, accepted, source=source) from None
+    if parts.scheme.lower() not in schemes or not parts.hostname or not port_ok:
+        raise ConfigurationError(setting, value, accepted, source=source)
+    return text.rstrip("/")
+
+
+def parse_duration_ms(value: object, setting: str, source: str | None = None) -> float:
+    """A duration written in the environment: milliseconds by default (as the OTel
+    ``*_TIMEOUT`` variables and the seed SDK use), or with a unit: ``500ms``, ``5s``, ``1m``.
+    Returns seconds."""
+    match = _DURATION.match(value) if isinstance(value, str) else None
+    if match is None or float(match["num"]) <= 0:
+        raise ConfigurationError(
+            setting,
+            value,
+            "a positive number of milliseconds, or with a unit: 500ms, 5s, 1m",
+            source=source,
+        )
+    unit = (match["unit"] or "ms").lower()
+    return float(match["num"]) * _UNIT_MS[unit] / 1000.0
+
+
+def parse_positive_seconds(value: object, setting: str, source: str | None = None) -> float:
+    """A duration given in code: a positive, finite number of seconds."""
+    if (
+        isinstance(value, (int, float))
+        and not isinstance(value, bool)
+        and math.isfinite(value)
+        and value > 0
+    ):
+        return float(value)
+    raise ConfigurationError(setting, value, "a positive number of seconds", source=source)
+
+
+def parse_fraction(value: object, setting: str, source: str | None = None) -> float:
+    """A sampling ratio in [0, 1]."""
+    number: object = value
+    if isinstance(value, str):
+        try:
+            number = float(value.strip())
+        except ValueError:
+            number = value
+    if isinstance(number, (int, float)) and not isinstance(number, bool) and 0.0 <= number <= 1.0:
+        return float(number)
+    raise ConfigurationError(setting, value, "a number from 0.0 to 1.0, e.g. 0.25", source=source)
+
+
+def parse_name_list(
+    value: object, setting: str, source: str | None, *, accepted: tuple[str, ...]
+) -> tuple[str, ...]:
+    """A comma-separated string or a sequence of names, each one of ``accepted``."""
+    items = value.split(",") if isinstance(value, str) else value
+    if isinstance(items, (list, tuple, set, frozenset)):
+        names = tuple(
+            dict.fromkeys(str(item).strip().lower() for item in items if str(item).strip())
+        )
+        if names and all(name in accepted for name in names):
+            return names
+    raise ConfigurationError(
+        setting, value, f"one or more of {', '.join(accepted)} (comma-separated)", source=source
+    )
+
+
+def parse_key_values(value: object, setting: str, source: str | None = None) -> dict[str, str]:
+    """``key=value,key2=value2`` (URL-encoded, as in ``OTEL_EXPORTER_OTLP_HEADERS``) or a
+    mapping of strings."""
+    accepted = "key=value pairs separated by commas, or a mapping of strings"
+    if isinstance(value, Mapping):
+        if all(isinstance(k, str) and isinstance(v, str) for k, v in value.items()):
+            return dict(value)
+        raise ConfigurationError(setting, value, accepted, source=source)
+    if not isinstance(value, str):
+        raise ConfigurationError(setting, value, accepted, source=source)
+    pairs: dict[str, str] = {}
+    for chunk in value.split(","):
+        if not chunk.strip():
+            continue
+        key, sep, val = chunk.partition("=")
+        if not sep or not key.strip():
+            raise ConfigurationError(setting, value, accepted, source=source)
+        pairs[unquote(key.strip())] = unquote(val.strip())
+    return pairs
+
+
+def parse_path(value: object, setting: str, source: str | None = None) -> Path:
+    if isinstance(value, Path) or (isinstance(value, str) and value.strip()):
+        return Path(value).expanduser()
+    raise ConfigurationError(setting, value, "a directory path", source=source)

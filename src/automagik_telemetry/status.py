@@ -1,0 +1,102 @@
+"""What telemetry does right now, and why: the data behind ``automagik-telemetry status``."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from .config import TelemetryConfig
+from .consent.decision import ConsentDecision
+from .consent.store import ConsentStore
+
+__all__ = ["TelemetryStatus", "build_status", "describe_destinations"]
+
+
+@dataclass(frozen=True)
+class TelemetryStatus:
+    enabled: bool
+    level: str
+    reason: str
+    rule: str
+    service_name: str
+    service_version: str | None
+    destinations: dict[str, str]
+    install_id: str | None
+    config_dir: str
+    opt_out_file: str
+    running: bool
+    """Whether this process has a live pipeline (always ``False`` for the CLI)."""
+    pending: str | None = None
+    """A change that waits for the next start (opting in never applies to a running app)."""
+    config_sources: dict[str, str] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def render(self) -> str:
+        state = f"ON ({self.level})" if self.enabled else "OFF"
+        lines = [
+            f"Telemetry: {state}",
+            f"  reason:       {self.reason}",
+            f"  service:      {self.service_name}"
+            + (f" {self.service_version}" if self.service_version else ""),
+        ]
+        label = "sends to:    " if self.enabled else "would send:  "
+        lines += [f"  {label} {where}" for where in self.destinations.values()]
+        lines += [
+            f"  install id:   {self.install_id or '(none: created only once telemetry is on)'}",
+            f"  consent file: {self.config_dir}",
+            f"  opt-out file: {self.opt_out_file}",
+        ]
+        if self.pending:
+            lines.append(f"  pending:      {self.pending}")
+        if self.config_sources:
+            sources = ", ".join(f"{k} ({v})" for k, v in sorted(self.config_sources.items()))
+            lines.append(f"  settings:     {sources}")
+        return "\n".join(lines)
+
+
+def describe_destinations(config: TelemetryConfig) -> dict[str, str]:
+    """Where each configured backend sends, without building (or connecting) anything."""
+    described: dict[str, str] = {}
+    for backend in config.backends:
+        if backend == "otlp":
+            described[backend] = "OTLP/HTTP " + ", ".join(
+                f"{signal} {config.signal_endpoint(signal)}"
+                for signal in ("traces", "metrics", "logs")
+            )
+        else:
+            described[backend] = "stderr (debug mode: printed, nothing is sent)"
+    return described
+
+
+def build_status(
+    config: TelemetryConfig,
+    current: ConsentDecision,
+    *,
+    next_start: ConsentDecision,
+    running: bool,
+    store: ConsentStore | None = None,
+) -> TelemetryStatus:
+    store = store if store is not None else ConsentStore(config.config_dir)
+    pending = None
+    if next_start.level.rank > current.level.rank:
+        pending = (
+            f"{next_start.level.value} at the next start of the program ({next_start.reason}); "
+            "opting in never changes a running program"
+        )
+    return TelemetryStatus(
+        enabled=current.enabled,
+        level=current.level.value,
+        reason=current.reason,
+        rule=current.rule,
+        service_name=config.service_name,
+        service_version=config.service_version,
+        destinations=describe_destinations(config),
+        install_id=store.install_id(create=False),
+        config_dir=str(store.config_dir),
+        opt_out_file=str(store.opt_out_path),
+        running=running,
+        pending=pending,
+        config_sources=dict(config.sources),
+    )

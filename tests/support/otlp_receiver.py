@@ -1,0 +1,198 @@
+"""A real OTLP/HTTP receiver on 127.0.0.1 that decodes what it gets.
+
+Tests assert on the protobuf payloads exactly as a collector would see them. ``behaviour`` lets
+fault tests answer with errors, ``Retry-After`` or not at all; ``connections`` counts accepted TCP
+connections, so "nothing was sent" can be asserted as "nobody even connected".
+"""
+
+from __future__ import annotations
+
+import gzip
+import http.server
+import threading
+import time
+import zlib
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import (
+    ExportLogsServiceRequest,
+    ExportLogsServiceResponse,
+)
+from opentelemetry.proto.collector.metrics.v1.metrics_service_pb2 import (
+    ExportMetricsServiceRequest,
+    ExportMetricsServiceResponse,
+)
+from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
+    ExportTraceServiceRequest,
+    ExportTraceServiceResponse,
+)
+from opentelemetry.proto.common.v1.common_pb2 import AnyValue
+
+_MESSAGES: dict[str, tuple[type, type]] = {
+    "/v1/traces": (ExportTraceServiceRequest, ExportTraceServiceResponse),
+    "/v1/metrics": (ExportMetricsServiceRequest, ExportMetricsServiceResponse),
+    "/v1/logs": (ExportLogsServiceRequest, ExportLogsServiceResponse),
+}
+
+
+@dataclass
+class Received:
+    path: str
+    headers: dict[str, str]
+    raw: bytes
+    message: Any
+
+
+# (status, headers, body) to answer with, or None for the normal 200 answer.
+Behaviour = Callable[["Received"], "tuple[int, dict[str, str], bytes] | None"]
+
+
+def any_value(value: AnyValue) -> Any:
+    """An OTLP ``AnyValue`` as a plain Python value."""
+    kind = value.WhichOneof("value")
+    if kind == "array_value":
+        return [any_value(item) for item in value.array_value.values]
+    if kind == "kvlist_value":
+        return {kv.key: any_value(kv.value) for kv in value.kvlist_value.values}
+    return None if kind is None else getattr(value, kind)
+
+
+def attributes(key_values: Any) -> dict[str, Any]:
+    return {kv.key: any_value(kv.value) for kv in key_values}
+
+
+@dataclass
+class OTLPReceiver:
+    behaviour: Behaviour | None = None
+    received: list[Received] = field(default_factory=list)
+    connections: int = 0
+    _server: http.server.ThreadingHTTPServer | None = None
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def start(self) -> OTLPReceiver:
+        receiver = self
+
+        class Server(http.server.ThreadingHTTPServer):
+            daemon_threads = True
+
+            def handle_error(self, request: Any, client_address: Any) -> None:
+                pass  # a client that hangs up or speaks TLS to us is the test's business
+
+            def get_request(self) -> Any:
+                request = super().get_request()
+                with receiver._lock:
+                    receiver.connections += 1
+                return request
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_POST(self) -> None:
+                receiver._handle(self)
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+        self._server = Server(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+
+    @property
+    def port(self) -> int:
+        assert self._server is not None
+        return int(self._server.server_address[1])
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def _handle(self, handler: http.server.BaseHTTPRequestHandler) -> None:
+        length = int(handler.headers.get("Content-Length", "0"))
+        body = handler.rfile.read(length) if length else b""
+        encoding = handler.headers.get("Content-Encoding", "")
+        if encoding == "gzip":
+            body = gzip.decompress(body)
+        elif encoding == "deflate":
+            body = zlib.decompress(body)
+        request_type, response_type = _MESSAGES.get(handler.path, (None, None))
+        message = request_type.FromString(body) if request_type is not None else None
+        headers = {name.lower(): value for name, value in handler.headers.items()}
+        item = Received(handler.path, headers, body, message)
+        answer = self.behaviour(item) if self.behaviour is not None else None
+        if answer is None:
+            if message is None:
+                answer = (404, {}, b"not found")
+            else:
+                with self._lock:
+                    self.received.append(item)
+                answer = (
+                    200,
+                    {"Content-Type": "application/x-protobuf"},
+                    response_type().SerializeToString(),
+                )  # type: ignore[misc]
+        status, headers, payload = answer
+        handler.send_response(status)
+        for name, value in headers.items():
+            handler.send_header(name, value)
+        handler.send_header("Content-Length", str(len(payload)))
+        handler.end_headers()
+        handler.wfile.write(payload)
+
+    # -- decoded views ----------------------------------------------------------------------
+
+    def messages(self, path: str) -> list[Any]:
+        with self._lock:
+            return [item.message for item in self.received if item.path == path]
+
+    def spans(self) -> list[tuple[dict[str, Any], Any]]:
+        """(resource attributes, span) for every span received."""
+        return [
+            (attributes(rs.resource.attributes), span)
+            for message in self.messages("/v1/traces")
+            for rs in message.resource_spans
+            for ss in rs.scope_spans
+            for span in ss.spans
+        ]
+
+    def log_records(self) -> list[tuple[dict[str, Any], Any]]:
+        return [
+            (attributes(rl.resource.attributes), record)
+            for message in self.messages("/v1/logs")
+            for rl in message.resource_logs
+            for sl in rl.scope_logs
+            for record in sl.log_records
+        ]
+
+    def metrics(self) -> list[tuple[dict[str, Any], Any]]:
+        return [
+            (attributes(rm.resource.attributes), metric)
+            for message in self.messages("/v1/metrics")
+            for rm in message.resource_metrics
+            for sm in rm.scope_metrics
+            for metric in sm.metrics
+        ]
+
+    def wait_for(self, predicate: Callable[[], bool], timeout: float = 10.0) -> bool:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if predicate():
+                return True
+            time.sleep(0.02)
+        return predicate()
+
+
+@contextmanager
+def running_receiver(**kwargs: Any) -> Iterator[OTLPReceiver]:
+    receiver = OTLPReceiver(**kwargs).start()
+    try:
+        yield receiver
+    finally:
+        receiver.stop()
