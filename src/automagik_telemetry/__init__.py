@@ -9,6 +9,8 @@ Then use the standard OpenTelemetry APIs (``trace.get_tracer``, ``metrics.get_me
 ``logging``).
 """
 
+from typing import TYPE_CHECKING, Any
+
 from ._version import __version__
 from .config import TelemetryConfig
 from .configure import TelemetryHandle, configure_automagik, current_handle
@@ -23,7 +25,33 @@ from .errors import ConfigurationError
 from .sampling import ConsentSampler
 from .status import TelemetryStatus
 
+if TYPE_CHECKING:
+    from .exporters.clickhouse import (
+        ClickHouseLogExporter,
+        ClickHouseMetricExporter,
+        ClickHouseSpanExporter,
+    )
+
+_LAZY = {
+    "ClickHouseLogExporter": "automagik_telemetry.exporters.clickhouse",
+    "ClickHouseMetricExporter": "automagik_telemetry.exporters.clickhouse",
+    "ClickHouseSpanExporter": "automagik_telemetry.exporters.clickhouse",
+}
+
+
+def __getattr__(name: str) -> Any:
+    """The ClickHouse exporters, imported on first access (they pull in the Native encoder)."""
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 __all__ = [
+    "ClickHouseLogExporter",
+    "ClickHouseMetricExporter",
+    "ClickHouseSpanExporter",
     "ConfigurationError",
     "ConsentDecision",
     "ConsentLevel",

@@ -19,6 +19,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Literal
 
+from . import config_clickhouse as ch
 from . import config_values as v
 from .consent_level import ConsentLevel, parse_consent
 from .errors import ConfigurationError
@@ -26,7 +27,7 @@ from .errors import ConfigurationError
 __all__ = ["DEFAULT_ENDPOINT", "KNOWN_BACKENDS", "Signal", "TelemetryConfig"]
 
 DEFAULT_ENDPOINT = "https://telemetry.namastex.ai"
-KNOWN_BACKENDS: tuple[str, ...] = ("otlp", "console")
+KNOWN_BACKENDS: tuple[str, ...] = ("otlp", "console", "clickhouse")
 Signal = Literal["traces", "metrics", "logs"]
 
 Parser = Callable[[object, str, "str | None"], Any]
@@ -54,6 +55,10 @@ def _optional(parser: Parser) -> Parser:
         return None if value is None else parser(value, setting, source)
 
     return parse
+
+
+def _ch_env(name: str) -> tuple[str, ...]:
+    return (f"AUTOMAGIK_TELEMETRY_CLICKHOUSE_{name}",)
 
 
 def _endpoint(value: object, setting: str, source: str | None) -> str:
@@ -106,6 +111,22 @@ _SPECS: dict[str, _Spec] = {
         ("AUTOMAGIK_TELEMETRY_SHUTDOWN_TIMEOUT",), v.parse_positive_seconds, v.parse_duration_ms
     ),
     "config_dir": _Spec(("AUTOMAGIK_TELEMETRY_CONFIG_DIR",), _optional(v.parse_path)),
+    # -- the clickhouse backend (docs/BACKENDS.md) --------------------------------------------
+    "clickhouse_url": _Spec(_ch_env("URL"), _optional(ch.parse_clickhouse_url)),
+    "clickhouse_user": _Spec(_ch_env("USER"), _optional(v.parse_text)),
+    "clickhouse_password": _Spec(_ch_env("PASSWORD"), _optional(ch.parse_secret)),
+    "clickhouse_database": _Spec(_ch_env("DATABASE"), _optional(ch.parse_identifier)),
+    "clickhouse_table_prefix": _Spec(_ch_env("TABLE_PREFIX"), ch.parse_identifier),
+    "clickhouse_table_names": _Spec(_ch_env("TABLE_NAMES"), ch.parse_table_names),
+    "clickhouse_create_schema": _Spec(_ch_env("CREATE_SCHEMA"), v.parse_bool),
+    "clickhouse_ttl": _Spec(_ch_env("TTL"), ch.parse_ttl),
+    "clickhouse_cluster_name": _Spec(_ch_env("CLUSTER_NAME"), _optional(ch.parse_identifier)),
+    "clickhouse_table_engine": _Spec(_ch_env("TABLE_ENGINE"), ch.parse_table_engine),
+    "clickhouse_async_insert": _Spec(_ch_env("ASYNC_INSERT"), v.parse_bool),
+    "clickhouse_compression": _Spec(_ch_env("COMPRESSION"), ch.parse_clickhouse_compression),
+    "clickhouse_timeout": _Spec(_ch_env("TIMEOUT"), v.parse_positive_seconds, v.parse_duration_ms),
+    "clickhouse_verify": _Spec(_ch_env("VERIFY"), v.parse_bool),
+    "clickhouse_ca_cert": _Spec(_ch_env("CA_CERT"), _optional(v.parse_path)),
 }
 
 
@@ -126,8 +147,9 @@ class TelemetryConfig:
     ``None`` leaves the decision to the user's stored opt-in. Refusals from the user
     (``DO_NOT_TRACK``, the opt-out file) always win; see docs/CONFIGURATION.md."""
     backend: tuple[str, ...] | str = ("otlp",)
-    """Where data goes: ``otlp``, ``console`` (prints to stderr, sends nothing); several at once
-    as a comma-separated string or a tuple."""
+    """Where data goes: ``otlp``, ``console`` (prints to stderr, sends nothing), ``clickhouse``
+    (a server or the embedded store, see ``clickhouse_url``); several at once as a
+    comma-separated string or a tuple."""
     endpoint: str = DEFAULT_ENDPOINT
     """Base OTLP/HTTP URL; signals go to ``/v1/traces``, ``/v1/metrics``, ``/v1/logs``."""
     traces_endpoint: str | None = None
@@ -156,6 +178,37 @@ class TelemetryConfig:
     """Upper bound in seconds for flushing at shutdown and interpreter exit."""
     config_dir: Path | None = None
     """Where the stored consent and install id live (default: the per-OS user config dir)."""
+    clickhouse_url: str | None = field(default=None, repr=False)
+    """``http(s)://[user:password@]host[:port][/database]`` of a ClickHouse server, or
+    ``chdb:///path/to/dir`` for the embedded store; required with the ``clickhouse`` backend."""
+    clickhouse_user: str | None = None
+    """ClickHouse user (beats one in the URL; default ``default``)."""
+    clickhouse_password: str | None = field(default=None, repr=False)
+    """ClickHouse password (beats one in the URL); never shown by ``status``."""
+    clickhouse_database: str | None = None
+    """Database of the tables (beats one in the URL; default ``default``)."""
+    clickhouse_table_prefix: str = "otel"
+    """Tables are ``<prefix>_traces``, ``<prefix>_logs``, ``<prefix>_metrics_gauge``, ..."""
+    clickhouse_table_names: Mapping[str, str] = field(default_factory=dict)
+    """Per-table names beating the prefix, e.g. ``{"traces": "spans"}``."""
+    clickhouse_create_schema: bool = True
+    """Create the database and tables when missing (otherwise they must exist)."""
+    clickhouse_ttl: int = 0
+    """Row lifetime in seconds (environment: ``30d``, ``12h``, ...); 0 keeps rows forever."""
+    clickhouse_cluster_name: str | None = None
+    """Create tables ``ON CLUSTER`` this cluster, with Replicated engines."""
+    clickhouse_table_engine: str = "MergeTree()"
+    """MergeTree-family engine of the created tables."""
+    clickhouse_async_insert: bool = False
+    """Use the server's asynchronous inserts (acknowledged once flushed)."""
+    clickhouse_compression: str = "lz4"
+    """Request compression to a server: ``lz4``, ``zstd``, ``gzip`` or ``none``."""
+    clickhouse_timeout: float = 10.0
+    """Seconds one export may take, retries included (environment: milliseconds or a unit)."""
+    clickhouse_verify: bool = True
+    """Verify the server's TLS certificate (``https://``)."""
+    clickhouse_ca_cert: Path | None = None
+    """CA bundle (PEM) to verify the server certificate with."""
     sources: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
     """Where each non-default value came from (``code`` or ``env:NAME``), for ``status``."""
 
@@ -167,8 +220,10 @@ class TelemetryConfig:
             if value is None and default is None:
                 continue
             object.__setattr__(self, name, spec.parse(value, name, source))
-        for name in ("headers", "resource_attributes", "sources"):
+        for name in ("headers", "resource_attributes", "clickhouse_table_names", "sources"):
             object.__setattr__(self, name, MappingProxyType(dict(getattr(self, name))))
+        if "clickhouse" in self.backend:
+            ch.check_clickhouse_requirements(self)
 
     @classmethod
     def resolve(

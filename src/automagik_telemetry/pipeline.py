@@ -7,9 +7,11 @@ are usage data: with consent at the ``errors`` level no meter provider is built 
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from opentelemetry.sdk._logs import (
     LoggerProvider,
@@ -100,9 +102,25 @@ def build_pipeline(config: TelemetryConfig, consent: ConsentState, resource: Res
     return Pipeline(tracer_provider, logger_provider, meter_provider)
 
 
+def _batch_options(backend: SignalExporters, env_prefix: str) -> dict[str, Any]:
+    """The backend's preferred batch sizes, unless the operator chose them in the environment
+    (``OTEL_BSP_MAX_EXPORT_BATCH_SIZE``, ``OTEL_BLRP_MAX_QUEUE_SIZE``, ...)."""
+    hint = backend.batch
+    if hint is None or any(name.startswith(env_prefix) for name in os.environ):
+        return {}
+    return {
+        "max_export_batch_size": hint.max_export_batch_size,
+        "max_queue_size": hint.max_queue_size,
+    }
+
+
 def _span_processor(backends: list[SignalExporters], consent: ConsentState) -> SpanProcessor:
     processors = [
-        BatchSpanProcessor(ConsentGatedSpanExporter(backend.spans, consent)) for backend in backends
+        BatchSpanProcessor(
+            ConsentGatedSpanExporter(backend.spans, consent),
+            **_batch_options(backend, "OTEL_BSP_MAX_"),
+        )
+        for backend in backends
     ]
     if len(processors) == 1:
         return processors[0]
@@ -114,7 +132,10 @@ def _span_processor(backends: list[SignalExporters], consent: ConsentState) -> S
 
 def _log_processor(backends: list[SignalExporters], consent: ConsentState) -> LogRecordProcessor:
     processors = [
-        BatchLogRecordProcessor(ConsentGatedLogExporter(backend.logs, consent))
+        BatchLogRecordProcessor(
+            ConsentGatedLogExporter(backend.logs, consent),
+            **_batch_options(backend, "OTEL_BLRP_MAX_"),
+        )
         for backend in backends
     ]
     if len(processors) == 1:

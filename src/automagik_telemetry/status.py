@@ -65,6 +65,10 @@ def describe_destinations(config: TelemetryConfig) -> dict[str, str]:
                 f"{signal} {config.signal_endpoint(signal)}"
                 for signal in ("traces", "metrics", "logs")
             )
+        elif backend == "clickhouse":
+            from .exporters.clickhouse.settings import ClickHouseSettings
+
+            described[backend] = ClickHouseSettings.from_config(config).describe()
         else:
             described[backend] = "stderr (debug mode: printed, nothing is sent)"
     return described

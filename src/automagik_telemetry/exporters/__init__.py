@@ -1,4 +1,4 @@
-"""Exporters per backend, built by name: ``otlp``, ``console`` (and later ``clickhouse``).
+"""Exporters per backend, built by name: ``otlp``, ``console``, ``clickhouse``.
 
 A backend is a factory returning one exporter per signal. Factories are imported only when their
 backend is used, so a backend's optional dependencies cost nothing to apps that do not use it.
@@ -16,7 +16,16 @@ from opentelemetry.sdk.trace.export import SpanExporter
 
 from ..config import TelemetryConfig
 
-__all__ = ["BACKEND_FACTORIES", "SignalExporters", "build_exporters"]
+__all__ = ["BACKEND_FACTORIES", "BatchHint", "SignalExporters", "build_exporters"]
+
+
+@dataclass(frozen=True)
+class BatchHint:
+    """Batch sizes a backend works best with, used unless the operator set the standard
+    ``OTEL_BSP_*``/``OTEL_BLRP_*`` variables (the SDK's defaults are 512 and 2048)."""
+
+    max_export_batch_size: int
+    max_queue_size: int
 
 
 @dataclass(frozen=True)
@@ -26,6 +35,7 @@ class SignalExporters:
     spans: SpanExporter
     logs: LogRecordExporter
     metrics: MetricExporter
+    batch: BatchHint | None = None
 
 
 Factory = Callable[[TelemetryConfig], SignalExporters]
@@ -34,6 +44,7 @@ Factory = Callable[[TelemetryConfig], SignalExporters]
 BACKEND_FACTORIES: dict[str, str] = {
     "otlp": "automagik_telemetry.exporters.otlp:build_otlp_exporters",
     "console": "automagik_telemetry.exporters.console:build_console_exporters",
+    "clickhouse": "automagik_telemetry.exporters.clickhouse.factory:build_clickhouse_exporters",
 }
 
 

@@ -1,0 +1,79 @@
+"""Start-up of a table: create it (optionally), then check what is really there.
+
+An existing table that lacks a column we write, or has it with an incompatible type, would
+make every insert fail or, worse, silently lose data; so before the first insert the table is
+described and compared with ``tables.py``, and a mismatch becomes one clear message naming the
+table, each problem and the fix. Columns marked optional (added by newer collector versions)
+may be absent: we say so once and write the others.
+"""
+
+from __future__ import annotations
+
+from .connection import ClickHouseConnection
+from .ddl import create_statements, lookup_statements, table_ref
+from .errors import SchemaMismatchError
+from .tables import TABLES, ExpectedColumn, normalize_type
+
+__all__ = ["check_columns", "prepare_table"]
+
+_UNKNOWN_TABLE = 60
+_COMPUTED = ("ALIAS", "MATERIALIZED", "EPHEMERAL")
+
+
+def prepare_table(connection: ClickHouseConnection, kind: str) -> frozenset[str]:
+    """Create (if enabled) and check the table of ``kind``; returns the optional columns it
+    lacks (left out of inserts). Raises ``SchemaMismatchError`` or the driver's error."""
+    settings = connection.settings
+    if settings.create_schema:
+        for statement in create_statements(settings, [kind], lookup=False):
+            connection.command(statement, settings={"flatten_nested": 1})
+    table = table_ref(settings, settings.tables[kind])
+    try:
+        described = connection.describe(table)
+    except Exception as error:
+        if getattr(error, "code", None) != _UNKNOWN_TABLE:
+            raise
+        raise SchemaMismatchError(
+            f"table {table} does not exist and clickhouse_create_schema is off: create it "
+            f"(docs/BACKENDS.md has the DDL) or turn clickhouse_create_schema on"
+        ) from error
+    absent = check_columns(table, TABLES[kind].expected(), described)
+    if settings.create_schema and kind == "traces":  # the view reads the checked table
+        for statement in lookup_statements(settings):
+            connection.command(statement)
+    return absent
+
+
+def check_columns(
+    table: str,
+    expected: tuple[ExpectedColumn, ...],
+    described: list[tuple[str, str, str]],
+) -> frozenset[str]:
+    found = {name: (type_name, default_kind) for name, type_name, default_kind in described}
+    problems: list[str] = []
+    fixes: list[str] = []
+    absent: set[str] = set()
+    for column in expected:
+        actual = found.get(column.name)
+        wanted = column.types[0]
+        if actual is None:
+            if column.optional:
+                absent.add(column.name)
+                continue
+            problems.append(f"column {column.name} ({wanted}) is missing")
+            fixes.append(f"ADD COLUMN `{column.name}` {wanted}")
+        elif actual[1] in _COMPUTED:
+            problems.append(f"column {column.name} is {actual[1]} and cannot be written")
+        elif normalize_type(actual[0]) not in column.types:
+            problems.append(
+                f"column {column.name} is {actual[0]}, expected {' or '.join(column.types)}"
+            )
+    if problems:
+        hint = f" Fix: ALTER TABLE {table} {', '.join(fixes)}," if fixes else " Fix:"
+        raise SchemaMismatchError(
+            f"table {table} does not fit the OpenTelemetry schema we write: "
+            + "; ".join(problems)
+            + f".{hint} or point clickhouse_table_names at another table. No rows are written "
+            "to it until then."
+        )
+    return frozenset(absent)

@@ -1,0 +1,122 @@
+"""``ClickHouseSink``: puts encoded blocks into tables, with the error policy of ``errors.py``.
+
+Shared by the span, log and metric exporters of one destination: one connection, one schema
+check per table, one place that decides to retry or to give up. It never raises: a failed
+write is logged (rate-limited, with the server's message) and reported as ``False``, which the
+exporters turn into the SDK's FAILURE result.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+
+from ...diagnostics import internal_log
+from .connection import ClickHouseConnection
+from .ddl import table_ref
+from .errors import Backoff, ClickHouseError, is_transient
+from .native import NativeBlock
+from .schema import prepare_table
+from .settings import ClickHouseSettings
+
+__all__ = ["ClickHouseSink"]
+
+
+class ClickHouseSink:
+    def __init__(self, connection: ClickHouseConnection, backoff: Backoff | None = None) -> None:
+        self.connection = connection
+        self.backoff = backoff or Backoff()
+        self._absent: dict[str, frozenset[str]] = {}
+        self._lock = threading.Lock()
+        self._users = 0
+
+    @classmethod
+    def open(cls, settings: ClickHouseSettings) -> ClickHouseSink:
+        return cls(ClickHouseConnection(settings))
+
+    @property
+    def settings(self) -> ClickHouseSettings:
+        return self.connection.settings
+
+    def acquire(self) -> None:
+        """One more exporter uses this sink (the last ``release`` closes the connection)."""
+        with self._lock:
+            self._users += 1
+
+    def release(self) -> None:
+        with self._lock:
+            self._users -= 1
+            last = self._users <= 0
+        if last:
+            self.connection.close()
+
+    def write(self, kind: str, block: NativeBlock) -> bool:
+        """Insert ``block`` into the table of ``kind``; ``True`` once the server took it."""
+        payloads: dict[frozenset[str], bytes] = {}
+
+        def attempt() -> None:
+            absent = self._prepared(kind)
+            if absent not in payloads:
+                payloads[absent] = block.to_bytes(skip=absent)
+            names = [name for name in block.names if name not in absent]
+            table = table_ref(self.settings, self.settings.tables[kind])
+            self.connection.insert(table, names, payloads[absent])
+
+        return self._retrying(kind, block.rows, attempt)
+
+    def _prepared(self, kind: str) -> frozenset[str]:
+        absent = self._absent.get(kind)
+        if absent is None:
+            absent = prepare_table(self.connection, kind)
+            if absent:
+                internal_log.warning(
+                    f"clickhouse.{kind}.optional",
+                    "ClickHouse table %s has no column %s (added by newer OpenTelemetry "
+                    "collectors); those values are not stored until it is added",
+                    table_ref(self.settings, self.settings.tables[kind]),
+                    ", ".join(sorted(absent)),
+                )
+            self._absent[kind] = absent
+        return absent
+
+    def _retrying(self, kind: str, rows: int, attempt: Callable[[], None]) -> bool:
+        deadline = time.monotonic() + self.settings.timeout
+        delays = self.backoff.delays()
+        while True:
+            try:
+                attempt()
+                return True
+            except Exception as error:
+                if not is_transient(error):
+                    self._report(kind, rows, error, transient=False)
+                    return False
+                delay = next(delays)
+                if time.monotonic() + delay > deadline or self.connection.closing.wait(delay):
+                    self._report(kind, rows, error, transient=True)
+                    return False
+
+    def _report(self, kind: str, rows: int, error: Exception, *, transient: bool) -> None:
+        where = self.settings.describe()
+        table = self.settings.tables[kind]
+        if transient:
+            internal_log.warning(
+                f"clickhouse.{kind}.unreachable",
+                "could not write %d rows to ClickHouse table %s (%s) within %.0fs, giving up on "
+                "this batch: %s",
+                rows,
+                table,
+                where,
+                self.settings.timeout,
+                error,
+            )
+        else:
+            internal_log.error(
+                f"clickhouse.{kind}.rejected",
+                "ClickHouse table %s (%s) did not take %d rows, dropped: %s",
+                table,
+                where,
+                rows,
+                error,
+                exc_info=not isinstance(error, ClickHouseError) and not hasattr(error, "code"),
+            )

@@ -1,0 +1,293 @@
+"""The tables we write, as data: one definition drives the DDL, the start-up check and inserts.
+
+They follow the OpenTelemetry Collector contrib ``clickhouseexporter`` (column names, types,
+indexes, partitioning and sort keys), so Grafana's ClickHouse data source in OTel mode,
+HyperDX/ClickStack and existing queries work unchanged on our data, and tables created by the
+collector accept our rows. ``also`` lists types that older collector versions used for a column
+and that our inserts still fit; ``optional`` columns (added by newer collectors) may be missing
+from an existing table, in which case we say so once and write the rest.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+__all__ = [
+    "METRIC_KINDS",
+    "TABLES",
+    "TRACE_ID_TS",
+    "Column",
+    "ExpectedColumn",
+    "Nested",
+    "TableSpec",
+    "normalize_type",
+]
+
+LC = "LowCardinality(String)"
+MAP = "Map(LowCardinality(String), String)"
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    type: str
+    codec: str = "ZSTD(1)"
+    default: str = ""
+    """A ``DEFAULT``/``ALIAS`` expression: such columns are computed, never written by us."""
+    optional: bool = False
+    also: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Nested:
+    """``Nested(...)``: stored (and described, and inserted) as one array column per field."""
+
+    name: str
+    fields: tuple[Column, ...]
+
+
+@dataclass(frozen=True)
+class ExpectedColumn:
+    """A column as ``DESCRIBE TABLE`` shows it and as we insert it."""
+
+    name: str
+    types: tuple[str, ...]
+    """Normalized types accepted for the column; the first is the one we create."""
+    optional: bool = False
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    kind: str
+    columns: tuple[Column | Nested, ...]
+    indexes: tuple[str, ...]
+    partition_by: str
+    order_by: str
+    ttl_on: str
+    primary_key: str = ""
+
+    def expected(self) -> tuple[ExpectedColumn, ...]:
+        """The columns we insert, flattened (``Events.Name``) and with accepted types."""
+        out: list[ExpectedColumn] = []
+        for column in self.columns:
+            if isinstance(column, Nested):
+                out += [
+                    ExpectedColumn(
+                        f"{column.name}.{field.name}",
+                        tuple(normalize_type(f"Array({t})") for t in (field.type, *field.also)),
+                    )
+                    for field in column.fields
+                ]
+            elif not column.default:
+                types = tuple(normalize_type(t) for t in (column.type, *column.also))
+                out.append(ExpectedColumn(column.name, types, column.optional))
+        return tuple(out)
+
+
+def normalize_type(type_name: str) -> str:
+    """Compare types the way inserts see them: ``LowCardinality`` and a ``DateTime64`` zone do
+    not change what a column accepts (the server converts our plain types on insert)."""
+    compact = re.sub(r"\s+", "", type_name)
+    compact = compact.replace("LowCardinality(String)", "String")
+    return re.sub(r"DateTime64\((\d+),'[^']*'\)", r"DateTime64(\1)", compact)
+
+
+def _c(
+    name: str,
+    type_name: str,
+    codec: str = "ZSTD(1)",
+    *,
+    default: str = "",
+    optional: bool = False,
+    also: tuple[str, ...] = (),
+) -> Column:
+    return Column(name, type_name, codec, default, optional, also)
+
+
+_ATTRIBUTE_INDEXES = tuple(
+    f"INDEX idx_{short}_{part} map{part.capitalize()}s({column}) "
+    f"TYPE bloom_filter(0.01) GRANULARITY 1"
+    for short, column in (("res_attr", "ResourceAttributes"), ("scope_attr", "ScopeAttributes"))
+    for part in ("key", "value")
+)
+_TS = "DateTime64(9)"
+
+TRACES = TableSpec(
+    kind="traces",
+    columns=(
+        _c("Timestamp", _TS, "Delta(8), ZSTD(1)"),
+        _c("TraceId", "String"),
+        _c("SpanId", "String"),
+        _c("ParentSpanId", "String"),
+        _c("TraceState", "String"),
+        _c("SpanName", LC),
+        _c("SpanKind", LC),
+        _c("ServiceName", LC),
+        _c("ResourceAttributes", MAP),
+        _c("ScopeName", "String"),
+        _c("ScopeVersion", "String"),
+        _c("SpanAttributes", MAP),
+        _c("Duration", "UInt64", also=("Int64",)),
+        _c("StatusCode", LC),
+        _c("StatusMessage", "String"),
+        Nested("Events", (Column("Timestamp", _TS), Column("Name", LC), Column("Attributes", MAP))),
+        Nested(
+            "Links",
+            (
+                Column("TraceId", "String"),
+                Column("SpanId", "String"),
+                Column("TraceState", "String"),
+                Column("Attributes", MAP),
+            ),
+        ),
+    ),
+    indexes=(
+        "INDEX idx_trace_id TraceId TYPE bloom_filter(0.001) GRANULARITY 1",
+        *_ATTRIBUTE_INDEXES[:2],
+        "INDEX idx_span_attr_key mapKeys(SpanAttributes) TYPE bloom_filter(0.01) GRANULARITY 1",
+        "INDEX idx_span_attr_value mapValues(SpanAttributes) TYPE bloom_filter(0.01) GRANULARITY 1",
+        "INDEX idx_duration Duration TYPE minmax GRANULARITY 1",
+    ),
+    partition_by="toDate(Timestamp)",
+    order_by="(ServiceName, SpanName, toDateTime(Timestamp))",
+    ttl_on="toDateTime(Timestamp)",
+)
+
+TRACE_ID_TS = TableSpec(
+    kind="trace_id_ts",
+    columns=(
+        _c("TraceId", "String"),
+        _c("Start", "DateTime", "Delta(4), ZSTD(1)"),
+        _c("End", "DateTime", "Delta(4), ZSTD(1)"),
+    ),
+    indexes=("INDEX idx_trace_id TraceId TYPE bloom_filter(0.01) GRANULARITY 1",),
+    partition_by="toDate(Start)",
+    order_by="(TraceId, Start)",
+    ttl_on="Start",
+)
+"""The trace-id lookup table, fed by a materialized view from the traces table."""
+
+LOGS = TableSpec(
+    kind="logs",
+    columns=(
+        _c("Timestamp", _TS, "Delta(8), ZSTD(1)"),
+        _c("TimestampTime", "DateTime", "Delta(4), ZSTD(1)", default="toDateTime(Timestamp)"),
+        _c("TraceId", "String"),
+        _c("SpanId", "String"),
+        _c("TraceFlags", "UInt8", "", also=("UInt32",)),
+        _c("SeverityText", LC),
+        _c("SeverityNumber", "UInt8", "", also=("Int32",)),
+        _c("ServiceName", LC),
+        _c("Body", "String"),
+        _c("ResourceSchemaUrl", LC),
+        _c("ResourceAttributes", MAP),
+        _c("ScopeSchemaUrl", LC),
+        _c("ScopeName", "String"),
+        _c("ScopeVersion", LC),
+        _c("ScopeAttributes", MAP),
+        _c("LogAttributes", MAP),
+        _c("EventName", "String", optional=True),
+    ),
+    indexes=(
+        "INDEX idx_trace_id TraceId TYPE bloom_filter(0.001) GRANULARITY 1",
+        *_ATTRIBUTE_INDEXES,
+        "INDEX idx_log_attr_key mapKeys(LogAttributes) TYPE bloom_filter(0.01) GRANULARITY 1",
+        "INDEX idx_log_attr_value mapValues(LogAttributes) TYPE bloom_filter(0.01) GRANULARITY 1",
+        "INDEX idx_body Body TYPE tokenbf_v1(32768, 3, 0) GRANULARITY 8",
+    ),
+    partition_by="toDate(TimestampTime)",
+    primary_key="(ServiceName, TimestampTime)",
+    order_by="(ServiceName, TimestampTime, Timestamp)",
+    ttl_on="TimestampTime",
+)
+
+_METRIC_COMMON = (
+    _c("ResourceAttributes", MAP),
+    _c("ResourceSchemaUrl", "String"),
+    _c("ScopeName", "String"),
+    _c("ScopeVersion", "String"),
+    _c("ScopeAttributes", MAP),
+    _c("ScopeDroppedAttrCount", "UInt32"),
+    _c("ScopeSchemaUrl", "String"),
+    _c("ServiceName", LC),
+    _c("MetricName", "String"),
+    _c("MetricDescription", "String"),
+    _c("MetricUnit", "String"),
+    _c("Attributes", MAP),
+    _c("StartTimeUnix", _TS, "Delta, ZSTD(1)"),
+    _c("TimeUnix", _TS, "Delta, ZSTD(1)"),
+)
+_EXEMPLARS = Nested(
+    "Exemplars",
+    (
+        Column("FilteredAttributes", MAP),
+        Column("TimeUnix", _TS),
+        Column("Value", "Float64"),
+        Column("SpanId", "String"),
+        Column("TraceId", "String"),
+    ),
+)
+_HISTOGRAM_TAIL = (
+    _EXEMPLARS,
+    _c("Flags", "UInt32"),
+    _c("Min", "Float64"),
+    _c("Max", "Float64"),
+    _c("AggregationTemporality", "Int32"),
+)
+_METRIC_COLUMNS: dict[str, tuple[Column | Nested, ...]] = {
+    "metrics_gauge": (_c("Value", "Float64"), _c("Flags", "UInt32"), _EXEMPLARS),
+    "metrics_sum": (
+        _c("Value", "Float64"),
+        _c("Flags", "UInt32"),
+        _EXEMPLARS,
+        _c("AggregationTemporality", "Int32"),
+        _c("IsMonotonic", "Bool", "Delta, ZSTD(1)"),
+    ),
+    "metrics_histogram": (
+        _c("Count", "UInt64", "Delta, ZSTD(1)"),
+        _c("Sum", "Float64"),
+        _c("BucketCounts", "Array(UInt64)"),
+        _c("ExplicitBounds", "Array(Float64)"),
+        *_HISTOGRAM_TAIL,
+    ),
+    "metrics_exponential_histogram": (
+        _c("Count", "UInt64", "Delta, ZSTD(1)"),
+        _c("Sum", "Float64"),
+        _c("Scale", "Int32"),
+        _c("ZeroCount", "UInt64"),
+        _c("PositiveOffset", "Int32"),
+        _c("PositiveBucketCounts", "Array(UInt64)"),
+        _c("NegativeOffset", "Int32"),
+        _c("NegativeBucketCounts", "Array(UInt64)"),
+        *_HISTOGRAM_TAIL,
+    ),
+    "metrics_summary": (
+        _c("Count", "UInt64", "Delta, ZSTD(1)"),
+        _c("Sum", "Float64"),
+        Nested("ValueAtQuantiles", (Column("Quantile", "Float64"), Column("Value", "Float64"))),
+        _c("Flags", "UInt32"),
+    ),
+}
+METRIC_KINDS = tuple(_METRIC_COLUMNS)
+
+TABLES: dict[str, TableSpec] = {
+    "traces": TRACES,
+    "logs": LOGS,
+    **{
+        kind: TableSpec(
+            kind=kind,
+            columns=(*_METRIC_COMMON, *columns),
+            indexes=(
+                *_ATTRIBUTE_INDEXES,
+                "INDEX idx_attr_key mapKeys(Attributes) TYPE bloom_filter(0.01) GRANULARITY 1",
+                "INDEX idx_attr_value mapValues(Attributes) TYPE bloom_filter(0.01) GRANULARITY 1",
+            ),
+            partition_by="toDate(TimeUnix)",
+            order_by="(ServiceName, MetricName, Attributes, toUnixTimestamp64Nano(TimeUnix))",
+            ttl_on="toDateTime(TimeUnix)",
+        )
+        for kind, columns in _METRIC_COLUMNS.items()
+    },
+}
+"""By table kind (the keys of ``clickhouse_table_names``)."""
