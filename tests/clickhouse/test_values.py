@@ -1,0 +1,97 @@
+"""Value encodings: the collector's AsString, byte for byte."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from automagik_telemetry.exporters.clickhouse.native import NativeBlock, encode_strings, varint
+from automagik_telemetry.exporters.clickhouse.values import (
+    as_string,
+    float_string,
+    plain,
+    span_id_hex,
+    trace_id_hex,
+)
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("text", "text"),
+        (42, "42"),
+        (-7, "-7"),
+        (True, "true"),
+        (False, "false"),
+        (3.14, "3.14"),
+        (3.0, "3"),
+        (-0.0, "-0"),
+        (0.0, "0"),
+        (1e21, "1e+21"),
+        (1.5e-7, "1.5e-7"),
+        (1e-10, "1e-10"),
+        (1e-5, "0.00001"),
+        (1e16, "10000000000000000"),
+        (123456789012345680000.0, "123456789012345680000"),
+        (math.nan, "json: unsupported value: NaN"),
+        (math.inf, "json: unsupported value: +Inf"),
+        (-math.inf, "json: unsupported value: -Inf"),
+        (None, ""),
+        (b"\x00\xff", "AP8="),
+        (("a", "b"), '["a","b"]'),
+        (["<a&b>"], '["\\u003ca\\u0026b\\u003e"]'),
+        ([1, 2], "[1,2]"),
+        ([True, False], "[true,false]"),
+        ([1.5, 2.0], "[1.5,2]"),
+        ([], "[]"),
+        ({"b": 1, "a": [None, 2.5, "x"]}, '{"a":[null,2.5,"x"],"b":1}'),
+        ({"k": b"\x01"}, '{"k":"AQ=="}'),
+        ({"k": {"nested": True}}, '{"k":{"nested":true}}'),
+        ([math.nan], ""),
+        ({"x": [1.0, math.inf]}, ""),
+        (["\u2028", "é"], '["\\u2028","é"]'),
+    ],
+)
+def test_values_render_as_the_collector_does(value: object, expected: str) -> None:
+    assert as_string(value) == expected
+
+
+def test_other_objects_render_as_json_strings() -> None:
+    class Thing:
+        def __str__(self) -> str:
+            return "thing<1>"
+
+    assert as_string([Thing()]) == '["thing\\u003c1\\u003e"]'
+    assert as_string(Thing()) == '"thing\\u003c1\\u003e"'
+
+
+@given(st.floats(allow_nan=False, allow_infinity=False))
+def test_float_strings_round_trip(number: float) -> None:
+    text = float_string(number)
+    assert float(text) == number
+    assert "e-0" not in text
+    assert not text.endswith(".0")
+
+
+def test_ids_and_attribute_unwrapping() -> None:
+    assert trace_id_hex(0) == span_id_hex(0) == ""
+    assert trace_id_hex(0xABC) == "0" * 29 + "abc"
+    assert span_id_hex(0xABC) == "0" * 13 + "abc"
+    assert dict(plain(None)) == {}
+    assert plain({"a": 1}) == {"a": 1}
+
+
+def test_native_strings_and_blocks() -> None:
+    assert varint(0) == b"\x00"
+    assert varint(300) == b"\xac\x02"
+    long_value = "x" * 5000
+    assert encode_strings(["ab", long_value]) == b"\x02ab" + varint(5000) + long_value.encode()
+    assert encode_strings(["a\ud800"]) == b"\x02a?"  # a lone surrogate cannot be UTF-8
+    block = NativeBlock(1)
+    block.strings("a", ["x"])
+    block.numbers("b", "UInt8", [7])
+    assert block.to_bytes() == b"\x02\x01\x01a\x06String\x01x\x01b\x05UInt8\x07"
+    assert block.to_bytes(skip=frozenset({"a"})) == b"\x01\x01\x01b\x05UInt8\x07"
