@@ -27,6 +27,7 @@ import logging
 import multiprocessing
 import random
 import shutil
+import statistics
 import sys
 import tempfile
 import threading
@@ -219,7 +220,13 @@ def run_otlp(url: str, spans: Sequence[ReadableSpan], size: int) -> float:
     return len(spans) / seconds
 
 
-def run_clickhouse(store: str, database: str, spans: Sequence[ReadableSpan], size: int) -> float:
+def run_clickhouse(
+    store: str,
+    database: str,
+    spans: Sequence[ReadableSpan],
+    size: int,
+    keep_for_disk: list[tuple[float, float]] | None = None,
+) -> float:
     exporter = ClickHouseSpanExporter(f"chdb://{store}", database=database)
     assert exporter.export(spans[:1]).name == "SUCCESS"  # open the store, create the tables
     client = exporter.sink.connection.client
@@ -231,8 +238,26 @@ def run_clickhouse(store: str, database: str, spans: Sequence[ReadableSpan], siz
         assert client.command(f"SELECT count() FROM `{database}`.otel_traces") == len(spans)
 
     seconds = timed(work)
+    if keep_for_disk is None:
+        client.command(f"DROP DATABASE `{database}`")  # no merges left running into later runs
+    else:
+        keep_for_disk.append(bytes_per_span(client, database, len(spans)))
     exporter.shutdown()
     return len(spans) / seconds
+
+
+def bytes_per_span(client: Any, database: str, rows: int) -> tuple[float, float]:
+    """Bytes on disk per span after merges: otel_traces alone, and with the lookup table."""
+    sizes = []
+    for table in ("otel_traces", "otel_traces_trace_id_ts"):
+        client.command(f"OPTIMIZE TABLE `{database}`.`{table}` FINAL")
+        sizes.append(
+            client.command(
+                "SELECT sum(bytes_on_disk) FROM system.parts WHERE active "
+                f"AND database = '{database}' AND table = '{table}'"
+            )
+        )
+    return sizes[0] / rows, sum(sizes) / rows
 
 
 def main() -> int:
@@ -251,29 +276,39 @@ def main() -> int:
     store = tempfile.mkdtemp(prefix="bench-chdb-")
     results: dict[str, list[float]] = {}
     try:
+        disk: list[tuple[float, float]] = []
         for round_ in range(args.rounds):
-            for name, run in (
+            last = round_ == args.rounds - 1
+            runs: list[tuple[str, Callable[[], float]]] = [
                 ("otlp@512", lambda: run_otlp(url, spans, 512)),
-                ("clickhouse@512", lambda r=round_: run_clickhouse(store, f"b512_{r}", spans, 512)),
+                ("clickhouse@512", lambda: run_clickhouse(store, "b512", spans, 512)),
                 (
                     "clickhouse@2048",
-                    lambda r=round_: run_clickhouse(store, f"b2k_{r}", spans, 2048),
+                    lambda keep=disk if last else None: run_clickhouse(
+                        store, "b2048", spans, 2048, keep
+                    ),
                 ),
-            ):
+            ]
+            if round_ % 2:  # alternate the order: neither side always runs first
+                runs.reverse()
+            for name, run in runs:
                 results.setdefault(name, []).append(run())
                 print(
                     f"  round {round_ + 1} {name:16} {results[name][-1]:9,.0f} spans/s", flush=True
                 )
         best = {name: max(values) for name, values in results.items()}
-        print("\nspans/s (best of rounds)")
+        print("\nspans/s        best     median")
         for name, value in best.items():
-            print(f"  {name:16} {value:9,.0f}")
+            print(f"  {name:16} {value:9,.0f} {statistics.median(results[name]):9,.0f}")
         same = best["clickhouse@512"] / best["otlp@512"]
         pipeline = best["clickhouse@2048"] / best["otlp@512"]
         print(f"  ratio, same batches (512 vs 512):      {same:.2f}x")
         print(f"  ratio, pipeline batches (2048 vs 512): {pipeline:.2f}x")
+        traces, total = disk[0]
+        print(
+            f"\non disk: {traces:.1f} bytes/span in otel_traces, {total:.1f} with the lookup table"
+        )
         other_signals(store)
-        disk(store, f"b2k_{args.rounds - 1}", len(spans))
     finally:
         receiver.terminate()
         shutil.rmtree(store, ignore_errors=True)
@@ -303,24 +338,6 @@ def other_signals(store: str) -> None:
     print(
         f"metrics: {points / seconds:,.0f} points/s ({points:,} points: sum, gauge, histogram, "
         "exponential histogram in one export)"
-    )
-
-
-def disk(store: str, database: str, rows: int) -> None:
-    exporter = ClickHouseSpanExporter(f"chdb://{store}", database=database)
-    client = exporter.sink.connection.client
-    sizes = {}
-    for table in ("otel_traces", "otel_traces_trace_id_ts"):
-        client.command(f"OPTIMIZE TABLE `{database}`.`{table}` FINAL")
-        sizes[table] = client.command(
-            "SELECT sum(bytes_on_disk) FROM system.parts WHERE active "
-            f"AND database = '{database}' AND table = '{table}'"
-        )
-    exporter.shutdown()
-    traces = sizes["otel_traces"] / rows
-    total = (sizes["otel_traces"] + sizes["otel_traces_trace_id_ts"]) / rows
-    print(
-        f"\non disk: {traces:.1f} bytes/span in otel_traces, {total:.1f} with the trace-id lookup"
     )
 
 

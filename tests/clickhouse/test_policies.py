@@ -186,3 +186,14 @@ def test_overridden_properties_are_respected(store_path: Path, database: str, en
         engine.query(f"SELECT SpanName, SpanAttributes FROM `{database}`.otel_traces").result_rows
     )
     assert stored == {"view": {"user.email": "<email>"}, "copy": {"token": "<redacted>"}}
+
+
+def test_exporters_from_settings_or_nothing(store_path: Path, database: str) -> None:
+    from automagik_telemetry.exporters.clickhouse import ClickHouseSettings
+
+    settings = ClickHouseSettings.create(f"chdb://{store_path}", database=database)
+    exporter = ClickHouseLogExporter(settings=settings)
+    assert exporter.sink.settings is settings
+    exporter.shutdown()
+    with pytest.raises(ConfigurationError, match="clickhouse_url"):
+        ClickHouseSpanExporter()
