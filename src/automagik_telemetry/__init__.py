@@ -6,7 +6,7 @@ One line turns it on — and nothing is recorded or sent until the user has agre
     configure_automagik(service_name="automagik-forge", service_version="1.4.0")
 
 Then use the standard OpenTelemetry APIs (``trace.get_tracer``, ``metrics.get_meter``,
-``logging``).
+``logging``) or the seed SDK's calls: ``track_event``, ``track_error``, ``track_metric``.
 """
 
 from typing import TYPE_CHECKING, Any
@@ -21,7 +21,19 @@ from .consent import (
     decide_consent,
     first_run_notice,
 )
+from .control import disable, enable, flush, flush_async, get_status, is_enabled
 from .errors import ConfigurationError
+from .events import (
+    METRIC_KINDS,
+    MetricKind,
+    StandardEvents,
+    track_error,
+    track_error_async,
+    track_event,
+    track_event_async,
+    track_metric,
+    track_metric_async,
+)
 from .sampling import ConsentSampler
 from .status import TelemetryStatus
 
@@ -52,11 +64,14 @@ __all__ = [
     "ClickHouseLogExporter",
     "ClickHouseMetricExporter",
     "ClickHouseSpanExporter",
+    "METRIC_KINDS",
     "ConfigurationError",
     "ConsentDecision",
     "ConsentLevel",
     "ConsentSampler",
     "ConsentState",
+    "MetricKind",
+    "StandardEvents",
     "TelemetryConfig",
     "TelemetryHandle",
     "TelemetryStatus",
@@ -64,5 +79,17 @@ __all__ = [
     "configure_automagik",
     "current_handle",
     "decide_consent",
+    "disable",
+    "enable",
     "first_run_notice",
+    "flush",
+    "flush_async",
+    "get_status",
+    "is_enabled",
+    "track_error",
+    "track_error_async",
+    "track_event",
+    "track_event_async",
+    "track_metric",
+    "track_metric_async",
 ]

@@ -127,6 +127,15 @@ _SPECS: dict[str, _Spec] = {
     "clickhouse_timeout": _Spec(_ch_env("TIMEOUT"), v.parse_positive_seconds, v.parse_duration_ms),
     "clickhouse_verify": _Spec(_ch_env("VERIFY"), v.parse_bool),
     "clickhouse_ca_cert": _Spec(_ch_env("CA_CERT"), _optional(v.parse_path)),
+    # The OTEL_* names are the ones the SDK's and the logging instrumentation's own handlers
+    # read, so an operator's existing opentelemetry-instrument settings keep their meaning.
+    "capture_logging": _Spec(
+        ("AUTOMAGIK_TELEMETRY_CAPTURE_LOGGING", "OTEL_PYTHON_LOGGING_AUTO_INSTRUMENTATION_ENABLED"),
+        v.parse_bool,
+    ),
+    "log_level": _Spec(
+        ("AUTOMAGIK_TELEMETRY_LOG_LEVEL", "OTEL_PYTHON_LOG_HANDLER_LEVEL"), v.parse_log_level
+    ),
 }
 
 
@@ -209,6 +218,10 @@ class TelemetryConfig:
     """Verify the server's TLS certificate (``https://``)."""
     clickhouse_ca_cert: Path | None = None
     """CA bundle (PEM) to verify the server certificate with."""
+    capture_logging: bool = False
+    """Send stdlib ``logging`` records to the OTel logs pipeline (with trace correlation)."""
+    log_level: int | str = "WARNING"
+    """Threshold for captured ``logging`` records: a level name or number (default WARNING)."""
     sources: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
     """Where each non-default value came from (``code`` or ``env:NAME``), for ``status``."""
 
@@ -267,6 +280,11 @@ class TelemetryConfig:
     def backends(self) -> tuple[str, ...]:
         """The backends that will run: debug mode replaces every backend by ``console``."""
         return ("console",) if self.verbose else tuple(self.backend)
+
+    @property
+    def log_threshold(self) -> int:
+        """``log_level`` as the number ``logging`` uses (it is normalised on construction)."""
+        return v.parse_log_level(self.log_level, "log_level")
 
     def signal_endpoint(self, signal: Signal) -> str:
         """The full URL for one signal, applying the precedence in the module docstring."""

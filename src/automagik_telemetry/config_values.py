@@ -21,6 +21,7 @@ __all__ = [
     "parse_duration_ms",
     "parse_fraction",
     "parse_key_values",
+    "parse_log_level",
     "parse_name_list",
     "parse_path",
     "parse_positive_seconds",
@@ -32,6 +33,16 @@ _TRUE = frozenset({"1", "true", "yes", "on", "y"})
 _FALSE = frozenset({"0", "false", "no", "off", "n", ""})
 _DURATION = re.compile(r"^\s*(?P<num>[0-9]*\.?[0-9]+)\s*(?P<unit>ms|s|m)?\s*$", re.IGNORECASE)
 _UNIT_MS = {"ms": 1.0, "s": 1000.0, "m": 60_000.0}
+_LOG_LEVELS = {
+    "notset": 0,
+    "debug": 10,
+    "info": 20,
+    "warn": 30,
+    "warning": 30,
+    "error": 40,
+    "critical": 50,
+    "fatal": 50,
+}
 
 
 def parse_bool(value: object, setting: str, source: str | None = None) -> bool:
@@ -156,3 +167,22 @@ def parse_path(value: object, setting: str, source: str | None = None) -> Path:
     if isinstance(value, Path) or (isinstance(value, str) and value.strip()):
         return Path(value).expanduser()
     raise ConfigurationError(setting, value, "a directory path", source=source)
+
+
+def parse_log_level(value: object, setting: str, source: str | None = None) -> int:
+    """A ``logging`` level: a name (``debug``, ``info``, ``warning``, ``error``, ``critical``;
+    any case) or a non-negative number, as ``logging.INFO`` is. Returns the number."""
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        return value
+    if isinstance(value, str):
+        text = value.strip().lower()
+        if text.isdigit():
+            return int(text)
+        if text in _LOG_LEVELS:
+            return _LOG_LEVELS[text]
+    raise ConfigurationError(
+        setting,
+        value,
+        "a logging level: debug, info, warning, error, critical, or a number such as 20",
+        source=source,
+    )

@@ -18,6 +18,7 @@ from .consent.decision import ConsentDecision, decide_consent
 from .consent.runtime import ConsentState, set_process_consent
 from .consent.store import ConsentStore
 from .diagnostics import internal_log
+from .logcapture import LogCapture, install_log_capture
 from .pipeline import Pipeline, build_pipeline
 from .resource import build_resource
 from .shutdown import ExitFlusher, Runner, run_bounded
@@ -33,11 +34,17 @@ class TelemetryHandle:
     """What ``configure_automagik()`` returns: status, flush and shutdown of the pipeline."""
 
     def __init__(
-        self, config: TelemetryConfig, consent: ConsentState, pipeline: Pipeline | None
+        self,
+        config: TelemetryConfig,
+        consent: ConsentState,
+        pipeline: Pipeline | None,
+        log_capture: LogCapture | None = None,
     ) -> None:
         self.config = config
         self.consent = consent
         self.pipeline = pipeline
+        self.log_capture = log_capture
+        """The stdlib ``logging`` handler, when ``capture_logging`` is on and consent too."""
         self._shut_down = False
         self._at_exit = ExitFlusher() if pipeline is not None else None
 
@@ -83,6 +90,8 @@ class TelemetryHandle:
         if self.pipeline is None or self._shut_down:
             return True
         self._shut_down = True
+        if self.log_capture is not None:
+            self.log_capture.uninstall()
         return self.pipeline.shutdown(self._timeout(timeout), run)
 
     def _timeout(self, timeout: float | None) -> float:
@@ -115,11 +124,16 @@ def configure_automagik(
         consent = ConsentState(resolved)
         set_process_consent(consent)
         pipeline = None
+        capture = None
         if consent.initial.enabled:
             install_id = ConsentStore(resolved.config_dir).install_id(create=True)
             pipeline = build_pipeline(resolved, consent, build_resource(resolved, install_id))
             _install_globals(pipeline)
-        _handle = TelemetryHandle(resolved, consent, pipeline)
+            if resolved.capture_logging:
+                capture = install_log_capture(
+                    pipeline.logger_provider, consent, resolved.log_threshold
+                )
+        _handle = TelemetryHandle(resolved, consent, pipeline, capture)
         if pipeline is not None:
             atexit.register(_handle._shutdown_at_exit)
         return _handle

@@ -34,6 +34,7 @@ from .consent.gate import (
 from .consent.runtime import ConsentState
 from .consent_level import ConsentLevel
 from .exporters import SignalExporters, build_exporters
+from .logcapture import DropInternalRecords
 from .sampling import ConsentSampler, default_delegate
 from .shutdown import Runner, run_bounded
 
@@ -86,7 +87,7 @@ def build_pipeline(config: TelemetryConfig, consent: ConsentState, resource: Res
     )
     tracer_provider.add_span_processor(_span_processor(backends, consent))
     logger_provider = LoggerProvider(resource=resource, shutdown_on_exit=False)
-    logger_provider.add_log_record_processor(_log_processor(backends, consent))
+    logger_provider.add_log_record_processor(DropInternalRecords(_log_processor(backends, consent)))
     meter_provider = None
     if consent.initial.level is ConsentLevel.ALL:
         readers = [
