@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import logging
 
-from opentelemetry import _logs, metrics, trace
-from opentelemetry.sdk._logs import LoggingHandler
+from opentelemetry import metrics, trace
 
 from automagik_telemetry import TelemetryConfig, configure_automagik, decide_consent
 
@@ -22,12 +21,14 @@ def main() -> None:
 
     print("Step 2 - consent given for this run, console backend (prints, sends nothing):")
     handle = configure_automagik(
-        service_name="quickstart", service_version="1.0.0", enabled=True, backend="console"
+        service_name="quickstart",
+        service_version="1.0.0",
+        enabled=True,
+        backend="console",
+        capture_logging=True,  # stdlib logging records (WARNING and up) become log records
     )
     print(f"  {handle.decision.reason}; what would be sent follows on stderr.\n")
 
-    if handle.enabled:
-        logging.getLogger().addHandler(LoggingHandler(logger_provider=_logs.get_logger_provider()))
     tracer = trace.get_tracer("quickstart")
     orders = metrics.get_meter("quickstart").create_counter("orders", description="orders placed")
     with tracer.start_as_current_span("place-order") as span:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import enum
 import logging
 import time
 
@@ -44,6 +45,10 @@ def metric_points(receiver: OTLPReceiver) -> dict[str, tuple[str, object]]:
         kind = metric.WhichOneof("data")
         found[metric.name] = (kind, getattr(metric, kind).data_points[-1])
     return found
+
+
+class Workers(enum.IntEnum):
+    EXTRA = 1
 
 
 class Shouting:
@@ -155,6 +160,7 @@ def test_track_metric_creates_each_kind_once_per_name(receiver: OTLPReceiver) ->
     track_metric("forge.latency", 12.5, kind="histogram")
     track_metric("forge.workers", 3, kind="updown_counter")
     track_metric("forge.workers", -1, kind="updown_counter")
+    track_metric("forge.workers", Workers.EXTRA, kind="updown_counter")  # an int subclass
     assert handle.force_flush(5)
     assert receiver.wait_for(lambda: len(metric_points(receiver)) == 4)
 
@@ -166,7 +172,7 @@ def test_track_metric_creates_each_kind_once_per_name(receiver: OTLPReceiver) ->
     assert points["forge.queue"][1].as_int == 4
     assert points["forge.latency"][0] == "histogram"
     assert points["forge.latency"][1].sum == 12.5
-    assert points["forge.workers"][1].as_int == 2
+    assert points["forge.workers"][1].as_int == 3
     assert set(METRIC_KINDS) == {"counter", "gauge", "histogram", "updown_counter"}
 
 

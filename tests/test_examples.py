@@ -25,3 +25,50 @@ def test_quickstart_shows_the_decision_and_prints_what_would_be_sent(tmp_path: P
     assert '"name": "place-order"' in result.stderr
     assert "stock is running low for item A-42" in result.stderr
     assert '"name": "orders"' in result.stderr
+
+
+def run_notes(home: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("AUTOMAGIK_", "OTEL_")) and k not in {"CI", "DO_NOT_TRACK"}
+    }
+    clean.update(HOME=str(home), XDG_CONFIG_HOME=str(home / "cfg"), **env)
+    return subprocess.run(
+        [sys.executable, str(EXAMPLES / "cli_app" / "notes.py"), *args],
+        env=clean,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_cli_app_tracks_each_command_and_its_failures(tmp_path: Path) -> None:
+    debug = {"AUTOMAGIK_TELEMETRY_ENABLED": "1", "AUTOMAGIK_TELEMETRY_VERBOSE": "1"}
+    added = run_notes(tmp_path, "add", "call the bank about card 4111 1111 1111 1111", **debug)
+    assert added.returncode == 0, added.stderr
+    assert added.stdout == "added note 1\n"
+    assert '"event_name": "automagik.cli.command"' in added.stderr
+    assert '"command": "add"' in added.stderr
+    assert "4111" not in added.stderr  # the note's text is the user's, never sent
+    assert "notes.command.duration" in added.stderr
+
+    failed = run_notes(tmp_path, "done", "7", **debug)
+    assert failed.returncode == 1
+    assert "error: there is no note 7" in failed.stderr
+    assert '"event_name": "automagik.error"' in failed.stderr
+    assert '"exception.type": "__main__.NoteError"' in failed.stderr
+
+
+def test_cli_app_without_consent_works_and_prints_no_telemetry(tmp_path: Path) -> None:
+    assert run_notes(tmp_path, "add", "water plants").returncode == 0
+    listed = run_notes(tmp_path, "list")
+    assert listed.stdout == "1. water plants\n"
+    assert listed.stderr == ""
+
+
+def test_web_app_readme_shows_the_command_line_the_tests_use() -> None:
+    readme = (EXAMPLES / "web_app" / "README.md").read_text()
+    assert "OTEL_PYTHON_DISTRO=automagik" in readme
+    assert "opentelemetry-instrument python examples/web_app/app.py" in readme

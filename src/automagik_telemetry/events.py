@@ -23,7 +23,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Mapping
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from opentelemetry import trace
 from opentelemetry._logs import Logger, SeverityNumber
@@ -152,9 +152,19 @@ def _bind(handle: TelemetryHandle) -> _Recorder:
         return _recorder
 
 
-def _clean(attributes: Mapping[str, Any] | None) -> dict[str, Any] | None:
+_PLAIN = frozenset({str, int, float, bool})
+
+
+def _clean(attributes: Mapping[str, Any] | None) -> Mapping[str, Any] | None:
+    """Attributes the SDK takes without a warning per call; the common all-primitive mapping
+    is passed on as it is (the SDK copies it), so the usual call pays no copy."""
     if not attributes:
         return None
+    for value in attributes.values():
+        if type(value) not in _PLAIN:
+            break
+    else:
+        return attributes
     return {str(key): clean_value(value) for key, value in attributes.items() if value is not None}
 
 
@@ -242,7 +252,12 @@ def track_metric(
 
 
 def _valid_value(name: str, value: object, kind: str) -> bool:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
+    number = type(value)
+    if (
+        number is not int
+        and number is not float
+        and (number is bool or not isinstance(value, (int, float)))
+    ):
         internal_log.error(
             f"track_metric.value:{name}",
             "track_metric(%r): value must be a number, got %s (dropped)",
@@ -250,7 +265,7 @@ def _valid_value(name: str, value: object, kind: str) -> bool:
             type(value).__name__,
         )
         return False
-    if kind == "counter" and value < 0:
+    if kind == "counter" and cast(float, value) < 0:
         internal_log.error(
             f"track_metric.negative:{name}",
             'track_metric(%r): a counter only goes up, got %r (dropped; use kind="updown_counter")',
