@@ -36,6 +36,7 @@ unit: $(VENV)/.dev-installed
 
 bench: $(VENV)/.dev-installed
 	$(BIN)/python benchmarks/bench_overhead.py
+	$(BIN)/python benchmarks/bench_events.py
 
 # Runs the suite on every CPython 3.10-3.13 found on PATH or under pyenv.
 tox: $(VENV)/.dev-installed

@@ -14,6 +14,16 @@ def test_every_public_name_is_importable_from_the_package() -> None:
         "TelemetryConfig",
         "ConfigurationError",
         "ConsentSampler",
+        "track_event",
+        "track_error",
+        "track_metric",
+        "track_event_async",
+        "enable",
+        "disable",
+        "is_enabled",
+        "get_status",
+        "flush",
+        "StandardEvents",
     ):
         assert required in automagik_telemetry.__all__
 
@@ -21,7 +31,8 @@ def test_every_public_name_is_importable_from_the_package() -> None:
 def test_importing_the_package_stays_light() -> None:
     code = (
         "import sys, automagik_telemetry; "
-        "heavy = {'chdb', 'pandas', 'clickhouse_connect', 'numpy', 'pyarrow'} & set(sys.modules); "
+        "heavy = {'chdb', 'pandas', 'clickhouse_connect', 'numpy', 'pyarrow', "
+        "'opentelemetry.instrumentation'} & set(sys.modules); "
         "print(sorted(heavy))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
