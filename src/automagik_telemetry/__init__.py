@@ -61,10 +61,10 @@ def __getattr__(name: str) -> Any:
 
 
 __all__ = [
+    "METRIC_KINDS",
     "ClickHouseLogExporter",
     "ClickHouseMetricExporter",
     "ClickHouseSpanExporter",
-    "METRIC_KINDS",
     "ConfigurationError",
     "ConsentDecision",
     "ConsentLevel",
