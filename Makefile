@@ -1,18 +1,19 @@
 # Two commands work on a fresh machine with only Python and pip:
-#   make demo   - run the quickstart example
+#   make demo   - a tool writes to an embedded store (no server), then the report (text + HTML)
 #   make test   - lint, type-check and run the test suite with 100% coverage enforced
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 SOURCES := src tests benchmarks examples
 
-.PHONY: demo test lint typecheck unit bench tox clean
+.PHONY: demo quickstart test lint typecheck unit bench tox clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
+# the demo needs the embedded store (chDB) and the report's charts (pygal)
 $(VENV)/.demo-installed: $(BIN)/python pyproject.toml
-	$(BIN)/python -m pip install --quiet -e .
+	$(BIN)/python -m pip install --quiet -e '.[embedded,report]'
 	touch $@
 
 $(VENV)/.dev-installed: $(BIN)/python pyproject.toml
@@ -20,6 +21,9 @@ $(VENV)/.dev-installed: $(BIN)/python pyproject.toml
 	touch $@ $(VENV)/.demo-installed
 
 demo: $(VENV)/.demo-installed
+	$(BIN)/python examples/demo_embedded.py --dir .demo
+
+quickstart: $(VENV)/.demo-installed
 	$(BIN)/python examples/quickstart.py
 
 test: lint typecheck unit

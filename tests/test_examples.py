@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 
 
@@ -72,3 +74,31 @@ def test_web_app_readme_shows_the_command_line_the_tests_use() -> None:
     readme = (EXAMPLES / "web_app" / "README.md").read_text()
     assert "OTEL_PYTHON_DISTRO=automagik" in readme
     assert "opentelemetry-instrument python examples/web_app/app.py" in readme
+
+
+def test_the_embedded_demo_shows_consent_storage_and_reports(tmp_path: Path) -> None:
+    """``make demo``: a tool on four simulated machines writes to an embedded store, then the
+    text report prints and the HTML report is written, with no server anywhere."""
+    pytest.importorskip("chdb", reason="the embedded extra is not installed")
+    pytest.importorskip("pygal", reason="the report extra is not installed")
+    env = {**os.environ, "HOME": str(tmp_path), "XDG_CONFIG_HOME": str(tmp_path / "cfg")}
+    result = subprocess.run(
+        [sys.executable, str(EXAMPLES / "demo_embedded.py"), "--dir", str(tmp_path / "demo")],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "telemetry would be OFF: no consent recorded" in out
+    assert "machine 4: version 1.2.0" in out
+    # what the store kept of the e-mail address the tool logged, said plainly either way
+    assert "log line: 'sync failed for " in out
+    assert ("stored as sent" in out) != ("redacted before it left the process" in out)
+    assert "active installs: 4  services: 1" in out
+    assert "automagik.cli.command" in out
+    report = tmp_path / "demo" / "report.html"
+    assert f"Open {report.as_uri()}" in out
+    assert '<figure data-chart="events_over_time" class="wide"><figcaption>' in report.read_text()

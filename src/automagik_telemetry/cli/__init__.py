@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 from ..config import TelemetryConfig
 from ..errors import ConfigurationError
-from . import consent_commands, doctor
+from . import consent_commands, doctor, report
 
 __all__ = ["main"]
 
@@ -22,11 +22,12 @@ EXIT_OK, EXIT_PROBLEM, EXIT_USAGE = 0, 1, 2
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="automagik-telemetry",
-        description="Privacy-first telemetry for Automagik tools: status and consent.",
+        description="Privacy-first telemetry for Automagik tools: status, consent and reports.",
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     consent_commands.register(commands)
     doctor.register(commands)
+    report.register(commands)
     return parser
 
 
