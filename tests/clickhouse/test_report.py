@@ -122,7 +122,10 @@ def test_text_report(store_path: Path, filled: str, capsys: pytest.CaptureFixtur
     assert "disk almost full for maria@example.com" in out
     assert "…" in out  # the long log line is cut to the terminal
     assert "\x1b" not in out
-    assert "?[2J" in out
+    assert "?[2J" in out  # control characters never reach the terminal
+    args = ("--clickhouse-url", url, "--database", filled, "--format", "text")
+    assert report(*args, "--since", "100s", "--limit", "5") == 0
+    assert "UTC (last 100s)" in capsys.readouterr().out
 
 
 def test_html_report_is_self_contained_and_escaped(
