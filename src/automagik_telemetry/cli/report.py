@@ -88,6 +88,7 @@ def register(commands: Any) -> None:
 def run_report(args: argparse.Namespace, config: TelemetryConfig) -> int:
     from ..report import ReportError, collect, render_html_report, render_text
     from ..report.charts import ChartLibraryMissingError
+    from ..report.data import NoStoreError
 
     url = args.clickhouse_url or config.clickhouse_url
     if not url:
@@ -100,11 +101,10 @@ def run_report(args: argparse.Namespace, config: TelemetryConfig) -> int:
         settings = _settings(url, args, config)
         data = collect(settings, args.since, services=args.service, limit=args.limit)
         output = render_text(data) if args.format == "text" else render_html_report(data)
-    except (ConfigurationError, ChartLibraryMissingError) as error:
+    except (ConfigurationError, ChartLibraryMissingError, NoStoreError) as error:
         return _fail(str(error), 2)
     except ReportError as error:
-        code = 2 if str(error).startswith("no embedded ClickHouse store") else 1
-        return _fail(str(error), code)
+        return _fail(str(error), 1)
     out = args.out if args.out is not None or args.format == "text" else Path("report.html")
     if out is None:
         sys.stdout.write(output)

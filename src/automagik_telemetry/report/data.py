@@ -23,6 +23,7 @@ from .queries import QUERIES, Dialect
 
 __all__ = [
     "REPORT_SECTIONS",
+    "NoStoreError",
     "ReportData",
     "ReportError",
     "Table",
@@ -43,6 +44,10 @@ _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
 class ReportError(Exception):
     """The report could not be made (store unreachable, locked, or failing a query); the
     message says why and what to do."""
+
+
+class NoStoreError(ReportError):
+    """A ``chdb://`` URL names a directory that holds no store (a typo, most likely)."""
 
 
 @dataclass(frozen=True)
@@ -124,7 +129,7 @@ def collect(
     bucket = bucket_seconds(since)
     url = settings.url
     if url.embedded and not (Path(url.path) / "metadata").is_dir():
-        raise ReportError(
+        raise NoStoreError(
             f"no embedded ClickHouse store at {url.path}: a store is a directory a program "
             "wrote with clickhouse_url=chdb://<directory> (check the path)"
         )

@@ -52,7 +52,7 @@ def grafana_dialect() -> Dialect:
 # (query, title, panel type, query format, width, height, field config defaults, options)
 _Panel = tuple[str, str, str, int, int, int, dict[str, Any], dict[str, Any]]
 _STACKED = {"custom": {"drawStyle": "bars", "stacking": {"mode": "normal"}, "fillOpacity": 80}}
-_ROWS = {"reduceOptions": {"values": True, "calcs": [], "fields": ""}}
+_ROWS = {"reduceOptions": {"values": True, "calcs": [], "fields": "/^installs$/"}}
 _LAYOUT: dict[str, tuple[str, tuple[_Panel, ...]]] = {
     "usage": (
         "Automagik - usage",

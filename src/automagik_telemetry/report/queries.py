@@ -140,8 +140,7 @@ python_versions = _installs_by(
 
 def error_rate_over_time(d: Dialect) -> str:
     return (
-        f"SELECT {d.bucket('Timestamp')} AS time, {ERROR_RATE} AS error_rate, "
-        f"countIf(StatusCode = 'Error') AS errors, count() AS spans "
+        f"SELECT {d.bucket('Timestamp')} AS time, {ERROR_RATE} AS error_rate "
         f"FROM {d.traces} WHERE {d.where()} GROUP BY time ORDER BY time"
     )
 
