@@ -1,0 +1,134 @@
+"""Numbers that identify people: CNPJ, CPF, payment cards, IPv4 addresses, phone numbers.
+
+Numbers are where false positives live (ids, timestamps, versions, ports), so every pattern
+insists on a boundary (no letter, digit or number punctuation around the match) and on the
+format's own check: check digits, issuer prefixes and lengths, octet ranges and a
+version-number context test.
+
+They are also where time goes: most telemetry strings are full of digits. So the text is
+scanned once for *runs* of digits and number punctuation (``[0-9 ().-/]``, at least seven
+characters), and each detector only runs inside a run with enough digits for it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Collection, Iterator
+
+from .detector import Detector, Finding, Span, boundary_after, boundary_before, count_digits
+from .validators import is_card_number, is_cnpj, is_cpf, is_personal_ipv4, looks_like_datetime
+
+__all__ = ["NUMBER_KINDS", "number_detector"]
+
+NUMBER_KINDS: tuple[str, ...] = ("cnpj", "cpf", "card", "ip", "phone")
+"""Priority order: where two findings overlap, the earlier kind wins."""
+
+_RUN = re.compile(r"[+(0-9](?<![\w+(][+(0-9])[0-9 ().\-/]{5,}[0-9]")
+_CNPJ = re.compile(r"[0-9](?<![\w.,/-][0-9])[0-9](?:\.?[0-9]{3}){2}/?[0-9]{4}-?[0-9]{2}")
+_CPF = re.compile(r"[0-9](?<![\w.,/-][0-9])[0-9]{2}(?:\.?[0-9]{3}){2}-?[0-9]{2}")
+_CARD = re.compile(r"[2-6](?<![\w.,+/-][2-6])[0-9]{3}(?:[ -]?[0-9]){9,15}")
+_IPV4 = re.compile(r"[0-9](?<![\w.][0-9])[0-9]{0,2}\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}")
+_VERSION_BEFORE = re.compile(r"(?:^|[^a-z])(?:v|ver|version)[\s=:\"']*$")
+_PHONE = re.compile(
+    r"\+[1-9][0-9]{0,3}(?:[ .-]?\(?[0-9]{1,5}\)?){1,6}"  # international: +55 11 98765-4321
+    r"|\(?[2-9][0-9]{2}\)?[ .-]?[2-9][0-9]{2}[ .-][0-9]{4}"  # NANP: (415) 555-2671
+    r"|\(?[1-9]{2}\)?[ ]?9?[0-9]{4}[ -][0-9]{4}"  # Brazil: (11) 98765-4321
+    r"|0[1-9][0-9]{0,3}(?:[ /.-][0-9]{2,8}){1,4}"  # national trunk 0: 020 7946 0958
+)
+_EDGE = ".,/-"
+
+Check = Callable[["re.Match[str]", str], "Span | None"]
+
+
+def _digits_of(value: str) -> str:
+    return "".join(char for char in value if char.isdigit())
+
+
+def _separators(value: str) -> str:
+    return "".join(char for char in value if not char.isdigit())
+
+
+def _cnpj(match: re.Match[str], text: str) -> Span | None:
+    value = match.group()
+    digits = _digits_of(value)
+    separators = _separators(value)
+    if separators not in ("", "../-") or not boundary_after(text, match.end(), _EDGE):
+        return None
+    if not is_cnpj(digits) or (not separators and looks_like_datetime(digits)):
+        return None
+    return match.span()
+
+
+def _cpf(match: re.Match[str], text: str) -> Span | None:
+    value = match.group()
+    if _separators(value) not in ("", "..-") or not boundary_after(text, match.end(), _EDGE):
+        return None
+    return match.span() if is_cpf(_digits_of(value)) else None
+
+
+def _card(match: re.Match[str], text: str) -> Span | None:
+    if not boundary_after(text, match.end(), _EDGE) or not is_card_number(match.group()):
+        return None
+    return match.span()
+
+
+def _ipv4(match: re.Match[str], text: str) -> Span | None:
+    start = match.start()
+    if not boundary_after(text, match.end(), _EDGE) or not is_personal_ipv4(match.group()):
+        return None
+    if _VERSION_BEFORE.search(text[max(0, start - 12) : start].lower()):
+        return None  # "version 1.2.3.4", "v1.2.3.4"
+    if start >= 2 and text[start - 1] == "/" and text[start - 2].isalnum():
+        return None  # product token: "Chrome/120.0.0.0"
+    return match.span()
+
+
+def _phone(match: re.Match[str], text: str) -> Span | None:
+    value = match.group()
+    start, end = match.span()
+    if value.startswith("(") and ")" not in value:
+        start += 1  # "(415 555-2671": the bracket belongs to the text around
+        value = value[1:]
+    if not 8 <= sum(char.isdigit() for char in value) <= 15:
+        return None  # E.164 numbers have at most 15 digits; fewer than 8 is not a phone
+    if not boundary_before(text, start, "+" + _EDGE):
+        return None
+    if not boundary_after(text, end, _EDGE) or text[end : end + 1] == ":":
+        return None  # "06/12/2024 10:30" is a date and a time
+    return start, end
+
+
+# kind -> (pattern, check, digits a run needs, other character the run needs)
+_RULES: dict[str, tuple[re.Pattern[str], Check, int, str]] = {
+    "cnpj": (_CNPJ, _cnpj, 14, ""),
+    "cpf": (_CPF, _cpf, 11, ""),
+    "card": (_CARD, _card, 13, ""),
+    "ip": (_IPV4, _ipv4, 4, "."),
+    "phone": (_PHONE, _phone, 8, ""),
+}
+
+
+def number_detector(enabled: Collection[str]) -> Detector | None:
+    """One detector for every enabled kind of number (``None`` if none is enabled)."""
+    rules = [(kind, *_RULES[kind]) for kind in NUMBER_KINDS if kind in enabled]
+    if not rules:
+        return None
+    fewest = min(rule[3] for rule in rules)
+
+    def find(text: str) -> Iterator[Finding]:
+        for run in _RUN.finditer(text):
+            start, end = run.span()
+            digits = count_digits(run.group())
+            taken: list[Finding] = []
+            for kind, pattern, check, needed, char in rules:
+                if digits < needed or (char and char not in run.group()):
+                    continue
+                for match in pattern.finditer(text, start, end):
+                    span = check(match, text)
+                    if span is not None and not any(
+                        s < span[1] and span[0] < e for s, e, _ in taken
+                    ):
+                        taken.append((span[0], span[1], kind))
+            yield from sorted(taken)
+
+    return Detector("numbers", find, min_digits=fewest, probe=_RUN)
