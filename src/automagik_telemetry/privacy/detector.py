@@ -84,19 +84,29 @@ def _is_word(char: str) -> bool:
 
 
 def boundary_before(text: str, start: int, extra: str = "") -> bool:
-    """Nothing word-like (letter, digit, ``_`` or a char of ``extra``) right before ``start``."""
+    """Nothing word-like (letter, digit, ``_``, a char of ``extra``, or a placeholder) right
+    before ``start``.
+
+    A placeholder counts as a word because the value it replaced did: otherwise redacting
+    ``ab+5511987654321`` would turn ``+5511987654321`` into a finding on a second pass.
+    """
     if start == 0:
         return True
     char = text[start - 1]
+    if char == ">":
+        opening = text.rfind("<", max(0, start - 40), start)
+        if opening >= 0 and PLACEHOLDER.fullmatch(text, opening, start):
+            return False
     return not (_is_word(char) or char in extra)
 
 
 def boundary_after(text: str, end: int, extra: str = "") -> bool:
-    """Nothing word-like right after ``end``; a char of ``extra`` followed by a digit (``.5``
-    continuing a number, ``-1`` continuing an id) counts as word-like too."""
+    """Nothing word-like right after ``end`` (a placeholder counts as a word); a char of
+    ``extra`` followed by a digit (``.5`` continuing a number, ``-1`` continuing an id)
+    counts as word-like too."""
     if end >= len(text):
         return True
     char = text[end]
-    if _is_word(char):
+    if _is_word(char) or (char == "<" and PLACEHOLDER.match(text, end)):
         return False
     return not (char in extra and end + 1 < len(text) and text[end + 1].isdigit())

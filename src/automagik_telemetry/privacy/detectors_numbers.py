@@ -12,6 +12,7 @@ characters), and each detector only runs inside a run with enough digits for it.
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from collections.abc import Callable, Collection, Iterator
 
@@ -28,6 +29,7 @@ _CNPJ = re.compile(r"[0-9](?<![\w.,/-][0-9])[0-9](?:\.?[0-9]{3}){2}/?[0-9]{4}-?[
 _CPF = re.compile(r"[0-9](?<![\w.,/-][0-9])[0-9]{2}(?:\.?[0-9]{3}){2}-?[0-9]{2}")
 _CARD = re.compile(r"[2-6](?<![\w.,+/-][2-6])[0-9]{3}(?:[ -]?[0-9]){9,15}")
 _IPV4 = re.compile(r"[0-9](?<![\w.][0-9])[0-9]{0,2}\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}")
+_CIDR_SUFFIX = re.compile(r"/([0-9]{1,2})(?![0-9])")
 _VERSION_BEFORE = re.compile(r"(?:^|[^a-z])(?:v|ver|version)[\s=:\"']*$")
 _PHONE = re.compile(
     r"\+[1-9][0-9]{0,3}(?:[ .-]?\(?[0-9]{1,5}\)?){1,6}"  # international: +55 11 98765-4321
@@ -74,13 +76,25 @@ def _card(match: re.Match[str], text: str) -> Span | None:
 
 def _ipv4(match: re.Match[str], text: str) -> Span | None:
     start = match.start()
-    if not boundary_after(text, match.end(), _EDGE) or not is_personal_ipv4(match.group()):
+    # Only a dot continues an address ("1.2.3.4.5" is a version); "/24", "-", "," do not.
+    if not boundary_after(text, match.end(), ".") or not is_personal_ipv4(match.group()):
         return None
     if _VERSION_BEFORE.search(text[max(0, start - 12) : start].lower()):
         return None  # "version 1.2.3.4", "v1.2.3.4"
-    if start >= 2 and text[start - 1] == "/" and text[start - 2].isalnum():
+    if start >= 2 and text[start - 1] == "/" and not boundary_before(text, start - 1):
         return None  # product token: "Chrome/120.0.0.0"
+    cidr = _CIDR_SUFFIX.match(text, match.end())
+    if cidr and _is_network(match.group(), int(cidr.group(1))):
+        return None  # "10.0.0.0/8" names a network, not a host
     return match.span()
+
+
+def _is_network(address: str, prefix: int) -> bool:
+    try:
+        ipaddress.IPv4Network(f"{address}/{prefix}")  # strict: host bits must be zero
+    except ValueError:
+        return False
+    return True
 
 
 def _phone(match: re.Match[str], text: str) -> Span | None:

@@ -41,6 +41,8 @@ _OPENAI = re.compile(r"sk-(?:ant-|proj-|svcacct-|admin-)?[A-Za-z0-9_-]{20,}")
 _SLACK = re.compile(r"xox[abposr]-[A-Za-z0-9-]{10,}")
 _STRIPE = re.compile(r"[sr]k_(?:live|test)_[A-Za-z0-9]{10,}")
 _GOOGLE = re.compile(r"AIza[0-9A-Za-z_-]{35}")
+_HUGGINGFACE = re.compile(r"hf_[A-Za-z0-9]{30,}")
+_GITLAB = re.compile(r"glpat-[A-Za-z0-9_-]{20,}")
 _LOWER_WORD = re.compile(r"[a-z]{8}")
 
 _KV_WORDS = (
@@ -75,13 +77,13 @@ def _vendor_key(match: re.Match[str], text: str) -> Span | None:
 
 
 def _aws_secret(match: re.Match[str], text: str) -> Span | None:
-    """40 chars of base64 with upper, lower and digits and no long lower-case word: the
-    shape of an AWS secret key, not of a path or an identifier."""
+    """40 chars of base64 with upper case, a digit and no long lower-case word: the shape
+    of an AWS secret key (only looked for near "aws"), not of a path or an identifier."""
     value = match.group()
     end = match.end()
     if end < len(text) and (text[end].isalnum() or text[end] in "/+="):
         return None
-    if sum(c.isdigit() for c in value) < 2 or sum(c.isupper() for c in value) < 2:
+    if not any(c.isdigit() for c in value) or sum(c.isupper() for c in value) < 2:
         return None
     if _LOWER_WORD.search(value) or value.count("/") + value.count("+") > 4:
         return None
@@ -121,7 +123,9 @@ def _key_value_finder(is_secret: Callable[[str], bool]) -> Callable[[str], Itera
             if match.group("sep") == ":" and text.startswith("//", match.end()):
                 continue  # a URL scheme, not a key
             key = text[start:key_end]
-            if not (key[:1].isalpha() or key[:1] == "_") or not is_secret(key):
+            if not (key[:1].isalpha() or key[:1] == "_") or not boundary_before(text, start):
+                continue  # "1password", or a key glued to an earlier replacement
+            if not is_secret(key):
                 continue
             span = _value_span(text, match.end(), key, match.group("sep"))
             if span is not None:
@@ -175,6 +179,8 @@ def secret_detectors(is_secret_key: Callable[[str], bool]) -> list[Detector]:
         Detector("api_key", regex_finder(_SLACK, "api_key", _bounded), ("xox",)),
         Detector("api_key", regex_finder(_STRIPE, "api_key", _bounded), ("k_live_", "k_test_")),
         Detector("api_key", regex_finder(_GOOGLE, "api_key", _bounded), ("aiza",)),
+        Detector("api_key", regex_finder(_HUGGINGFACE, "api_key", _vendor_key), ("hf_",)),
+        Detector("api_key", regex_finder(_GITLAB, "api_key", _vendor_key), ("glpat-",)),
         Detector("secret", _key_value_finder(is_secret_key), _KV_WORDS),
     ]
 

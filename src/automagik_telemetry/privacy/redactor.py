@@ -341,14 +341,8 @@ class Redactor:
         return self._scanner.placeholder("secret", text)
 
 
-class _Drop:
-    """Marker: remove this entry (GenAI content)."""
-
-    def __repr__(self) -> str:
-        return "<drop>"
-
-
-_DROP: Any = _Drop()
+_DROP: Any = object()
+"""Marker returned for an entry to remove (GenAI content)."""
 
 
 def _add(counts: Counts, kind: str, found: int) -> None:
