@@ -158,6 +158,7 @@ NEAR_MISSES: dict[str, list[str]] = {
         "10:30:00",
         "00:1A:2B:3C:4D:5E",
         "std::vector",
+        "std::move at 10:30:00",
         "dead:beef",
     ],
     "jwt": ["eyJhbGciOiJIUzI1NiJ9", "xeyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.sig"],

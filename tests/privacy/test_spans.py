@@ -343,3 +343,79 @@ def test_resource_cache_is_bounded() -> None:
         processor.on_end(ReadableSpan("s", resource=Resource({"n": i, "ip": "203.0.113.7"})))
     assert all(span.resource.attributes["ip"] == "<ip>" for span in recorder.ended)
     assert len(processor._resources._cache) <= 64
+
+
+@pytest.mark.parametrize(
+    "shape",
+    [
+        {"enduser.id": "maria@example.com", "http.route": "/x", "n": 1},  # one finding
+        {"a": "maria@example.com", "b": "203.0.113.7", "c": "joao@example.com"},  # several
+        {"password": "hunter2", "route": "/x"},  # a secret key
+        {"tags": ("vip", "203.0.113.7")},  # a sequence
+        {"route": "/clean", "n": 2.5},  # nothing to do
+        {"a": "1", "b": "2", "c": "3", "d": "maria@example.com"},  # over the limit: dropped
+    ],
+)
+def test_repeated_spans_give_the_same_result_every_time(
+    exporter: InMemorySpanExporter, shape: dict[str, Any]
+) -> None:
+    """The first span of a kind is scrubbed the general way, later ones by the fast path
+    (values cached): the output must not differ."""
+    resource = Resource.create({"service.name": "svc"})
+    provider = provider_with(
+        exporter, resource=resource, span_limits=SpanLimits(max_span_attributes=3)
+    )
+    tracer = provider.get_tracer("t")
+    for _ in range(3):
+        with tracer.start_as_current_span("GET /x") as span:
+            for key, value in shape.items():
+                span.set_attribute(key, value)
+    first, *later = exporter.get_finished_spans()
+    for span in later:
+        assert span.name == first.name
+        assert dict(span.attributes or {}) == dict(first.attributes or {})
+        assert span.resource is first.resource
+        assert span.dropped_attributes == first.dropped_attributes
+        assert span.events == ()
+        assert span.links == ()
+
+
+def test_fast_path_hands_unusual_spans_to_the_general_path(
+    exporter: InMemorySpanExporter,
+) -> None:
+    provider = provider_with(exporter, resource=Resource.create({"who": "maria@example.com"}))
+    tracer = provider.get_tracer("t")
+    for attempt in range(2):
+        with tracer.start_as_current_span("clean") as span:
+            span.set_attribute("route", "/x")  # only the resource changes
+        with tracer.start_as_current_span("new value") as span:
+            span.set_attribute("note", f"new value {attempt}")  # never seen: scanned
+        with tracer.start_as_current_span("status") as span:
+            span.set_status(Status(StatusCode.ERROR, "from 203.0.113.7"))
+        with tracer.start_as_current_span("event") as span:
+            span.add_event("e")
+        tracer.start_span("login maria@example.com").end()
+    spans = {span.name: span for span in exporter.get_finished_spans()}  # the later ones
+    assert len(exporter.get_finished_spans()) == 10
+    assert all(span.resource.attributes["who"] == "<email>" for span in spans.values())
+    assert dict(spans["clean"].attributes or {}) == {"route": "/x"}
+    assert dict(spans["new value"].attributes or {}) == {"note": "new value 1"}
+    assert spans["status"].status.description == "from <ip>"
+    assert spans["event"].events[0].name == "e"
+    assert json.loads(spans["login <email>"].attributes[REDACTED_ATTRIBUTE]) == {"email": 1}  # type: ignore[arg-type,index]
+
+
+def test_one_processor_shared_by_providers_with_different_resources(
+    exporter: InMemorySpanExporter,
+) -> None:
+    processor = PrivacySpanProcessor(SimpleSpanProcessor(exporter))
+    tracers = []
+    for owner in ("maria@example.com", "team-a"):
+        provider = TracerProvider(resource=Resource.create({"owner": owner}))
+        provider.add_span_processor(processor)
+        tracers.append(provider.get_tracer("t"))
+    for _ in range(2):
+        for tracer in tracers:
+            tracer.start_span("s").end()
+    owners = [span.resource.attributes["owner"] for span in exporter.get_finished_spans()]
+    assert owners == ["<email>", "team-a"] * 2

@@ -30,7 +30,6 @@ _CPF = re.compile(r"[0-9](?<![\w.,/-][0-9])[0-9]{2}(?:\.?[0-9]{3}){2}-?[0-9]{2}"
 _CARD = re.compile(r"[2-6](?<![\w.,+/-][2-6])[0-9]{3}(?:[ -]?[0-9]){9,15}")
 _IPV4 = re.compile(r"[0-9](?<![\w.][0-9])[0-9]{0,2}\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}")
 _CIDR_SUFFIX = re.compile(r"/([0-9]{1,2})(?![0-9])")
-_VERSION_BEFORE = re.compile(r"(?:^|[^a-z])(?:v|ver|version)[\s=:\"']*$")
 _PHONE = re.compile(
     r"\+[1-9][0-9]{0,3}(?:[ .-]?\(?[0-9]{1,5}\)?){1,6}"  # international: +55 11 98765-4321
     r"|\(?[2-9][0-9]{2}\)?[ .-]?[2-9][0-9]{2}[ .-][0-9]{4}"  # NANP: (415) 555-2671
@@ -79,7 +78,7 @@ def _ipv4(match: re.Match[str], text: str) -> Span | None:
     # Only a dot continues an address ("1.2.3.4.5" is a version); "/24", "-", "," do not.
     if not boundary_after(text, match.end(), ".") or not is_personal_ipv4(match.group()):
         return None
-    if _VERSION_BEFORE.search(text[max(0, start - 12) : start].lower()):
+    if _after_version_word(text[max(0, start - 12) : start]):
         return None  # "version 1.2.3.4", "v1.2.3.4"
     if start >= 2 and text[start - 1] == "/" and not boundary_before(text, start - 1):
         return None  # product token: "Chrome/120.0.0.0"
@@ -87,6 +86,16 @@ def _ipv4(match: re.Match[str], text: str) -> Span | None:
     if cidr and _is_network(match.group(), int(cidr.group(1))):
         return None  # "10.0.0.0/8" names a network, not a host
     return match.span()
+
+
+def _after_version_word(before: str) -> bool:
+    """``before`` ends with the word v, ver or version (then maybe ``=``, ``:``, quotes)."""
+    before = before.lower().rstrip(" \t=:\"'")
+    for word in ("version", "ver", "v"):
+        if before.endswith(word):
+            cut = len(before) - len(word)
+            return cut == 0 or not before[cut - 1].isalpha()
+    return False
 
 
 def _is_network(address: str, prefix: int) -> bool:
@@ -120,6 +129,15 @@ _RULES: dict[str, tuple[re.Pattern[str], Check, int, str]] = {
     "ip": (_IPV4, _ipv4, 4, "."),
     "phone": (_PHONE, _phone, 8, ""),
 }
+# A run of bare digits is one number (a run is maximal): only these lengths can be a finding.
+# Phones without separators start with "+", so they are never bare digits.
+_BARE_LENGTHS: dict[str, range] = {
+    "cnpj": range(14, 15),
+    "cpf": range(11, 12),
+    "card": range(13, 20),
+    "ip": range(0),
+    "phone": range(0),
+}
 
 
 def number_detector(enabled: Collection[str]) -> Detector | None:
@@ -132,10 +150,20 @@ def number_detector(enabled: Collection[str]) -> Detector | None:
     def find(text: str) -> Iterator[Finding]:
         for run in _RUN.finditer(text):
             start, end = run.span()
-            digits = count_digits(run.group())
+            value = run.group()
+            if value.isdigit():  # ids, timestamps, counters: most runs, settled cheaply
+                for kind, pattern, check, _, _ in rules:
+                    if len(value) in _BARE_LENGTHS[kind]:
+                        match = pattern.fullmatch(text, start, end)
+                        span = check(match, text) if match is not None else None
+                        if span is not None:
+                            yield span[0], span[1], kind
+                            break
+                continue
+            digits = count_digits(value)
             taken: list[Finding] = []
             for kind, pattern, check, needed, char in rules:
-                if digits < needed or (char and char not in run.group()):
+                if digits < needed or (char and char not in value):
                     continue
                 for match in pattern.finditer(text, start, end):
                     span = check(match, text)
@@ -143,6 +171,7 @@ def number_detector(enabled: Collection[str]) -> Detector | None:
                         s < span[1] and span[0] < e for s, e, _ in taken
                     ):
                         taken.append((span[0], span[1], kind))
+                        digits -= count_digits(text[span[0] : span[1]])
             yield from sorted(taken)
 
-    return Detector("numbers", find, min_digits=fewest, probe=_RUN)
+    return Detector("numbers", find, min_digits=fewest)

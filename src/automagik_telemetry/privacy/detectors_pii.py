@@ -39,6 +39,7 @@ GENERIC_USERS: frozenset[str] = frozenset(
 _IBAN = re.compile(
     r"[A-Z](?<![A-Za-z0-9][A-Z])[A-Z][0-9]{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?"
 )
+_IBAN_HINT = re.compile(r"[A-Z][A-Z][0-9][0-9]")  # a country code and check digits
 _IPV6 = re.compile(r"[0-9A-Fa-f:](?<![\w:.][0-9A-Fa-f:])[0-9A-Fa-f.]*:[0-9A-Fa-f:.]*")
 
 
@@ -101,8 +102,9 @@ def _ipv6(match: re.Match[str], text: str) -> Span | None:
     if candidate.endswith(".") or (candidate.endswith(":") and not candidate.endswith("::")):
         candidate = candidate[:-1]
         end -= 1
-    if candidate.count(":") < 2 or not boundary_after(text, end):
-        return None
+    colons = candidate.count(":")
+    if not ("::" in candidate or colons >= 6) or not boundary_after(text, end):
+        return None  # "10:30:00", "00:1A:2B:3C:4D:5E": not an address; no costly parse
     try:
         address = ipaddress.IPv6Address(candidate)
     except ValueError:
@@ -123,13 +125,14 @@ def pii_detectors(enabled: Collection[str]) -> list[Detector]:
             regex_finder(_HOME_WINDOWS, "user", _windows_user),
             triggers=(":\\users", ":\\\\users", ":/users"),
         ),
-        Detector("iban", regex_finder(_IBAN, "iban", _iban), min_digits=10, probe=_IBAN),
-        Detector("ip", regex_finder(_IPV6, "ip", _ipv6), gate=_two_colons),
+        Detector("iban", regex_finder(_IBAN, "iban", _iban), min_digits=10, probe=_IBAN_HINT),
+        Detector("ip", regex_finder(_IPV6, "ip", _ipv6), gate=_ipv6_shaped),
     ]
     chosen = [detector for detector in detectors if detector.name in enabled]
     numbers = number_detector(enabled)
     return chosen if numbers is None else [*chosen, numbers]
 
 
-def _two_colons(text: str) -> bool:
-    return text.count(":") >= 2
+def _ipv6_shaped(text: str) -> bool:
+    """An IPv6 address has "::" or at least six colons (seven, or six before an IPv4)."""
+    return "::" in text or text.count(":") >= 6

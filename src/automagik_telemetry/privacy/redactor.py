@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from typing import Any, NamedTuple
 
 from ..diagnostics import internal_log
+from .counts import encode_counts
 from .detector import PLACEHOLDER
 from .detectors_pii import pii_detectors
 from .detectors_secrets import secret_detectors
@@ -22,23 +23,19 @@ from .options import ScrubbingOptions
 from .pseudonym import Pseudonymizer
 from .scanner import Counts, TextScanner
 
-__all__ = ["CLEAN", "Redaction", "Redactor"]
+__all__ = ["CLEAN", "NUMBERS", "PLAIN", "Redaction", "Redactor"]
 
-_PLAIN, _SECRET, _CONTENT, _ALLOWED = (
-    KeyKind.PLAIN,
-    KeyKind.SECRET,
-    KeyKind.CONTENT,
-    KeyKind.ALLOWED,
-)
-_NUMBERS = frozenset({int, float, bool})
+PLAIN, _SECRET, _CONTENT = KeyKind.PLAIN, KeyKind.SECRET, KeyKind.CONTENT
+NUMBERS = frozenset({int, float, bool})
+"""Attribute value types that never hold personal data under a plain key."""
 _MAX_DEPTH = 32
 _MAX_CACHED_LENGTH = 8192
 _MAX_CACHED_CHARS = 4_000_000
 _MAX_KEYS = 4096
-_CachedScan = tuple[str, tuple[tuple[str, int], ...]]
-CLEAN: _CachedScan = ("", ())
+_CachedScan = tuple[str, tuple[tuple[str, int], ...], str]
+"""A scan result as cached: scrubbed text, counts per kind, and those counts as JSON."""
+CLEAN: _CachedScan = ("", (), "")
 """Cache entry of a string with nothing to redact (compared with ``is``)."""
-_CLEAN = CLEAN
 
 
 class Redaction(NamedTuple):
@@ -84,6 +81,9 @@ class Redactor:
         For hot paths; the cache is cleared in place, never replaced, so this stays valid."""
         self._cached_chars = 0
         self._keys: dict[str, KeyKind] = {}
+        self.key_kind = self._keys.get
+        """The cached rule for a key (``None``: not seen yet). For hot paths, like
+        ``lookup``."""
         self._secret_names: dict[str, bool] = {}
 
     # -- public API ---------------------------------------------------------------------------
@@ -110,6 +110,26 @@ class Redactor:
         if new is None:
             return value, counts
         return new.get(key), counts
+
+    def scrub_text(self, text: str, counts: Counts) -> str:
+        """``text`` scrubbed; what was found is added to ``counts`` (cached per string)."""
+        hit = self._texts.get(text)
+        if hit is None:
+            hit = self._scan_and_remember(text)
+        if hit is CLEAN:
+            return text
+        for kind, found in hit[1]:
+            counts[kind] = counts.get(kind, 0) + found
+        return hit[0]
+
+    def scrub_value(self, value: Any, counts: Counts, *, genai_message: bool = False) -> Any:
+        """Like :meth:`redact`, adding findings to ``counts``; for log bodies."""
+        try:
+            return self._value(value, counts, genai_message, 0)
+        except Exception:
+            internal_log.error("privacy.value", "could not scrub a value", exc_info=True)
+            _add(counts, "error", 1)
+            return "<redacted>"
 
     def classify_key(self, key: str) -> KeyKind:
         """What the key rules do with the value of ``key`` (cached)."""
@@ -142,20 +162,14 @@ class Redactor:
         # Locals, and the fast path written out: this loop runs for every attribute of every
         # span on the app's thread. A plain key (known from the cache) with a number or a
         # string known to be clean costs two dict lookups and no call.
-        text_get, key_get, clean, plain, numbers = (
-            self._texts.get,
-            self._keys.get,
-            _CLEAN,
-            _PLAIN,
-            _NUMBERS,
-        )
+        text_get, key_get = self._texts.get, self._keys.get
         try:
             for key, value in attributes.items():
-                if key_get(key) is plain:
+                if key_get(key) is PLAIN:
                     kind = type(value)
                     if kind is str:
                         hit = text_get(value)
-                        if hit is clean:
+                        if hit is CLEAN:
                             continue
                         if hit is None:
                             new = self.scrub_text(value, counts)
@@ -163,7 +177,7 @@ class Redactor:
                             for found_kind, found in hit[1]:
                                 counts[found_kind] = counts.get(found_kind, 0) + found
                             new = hit[0]
-                    elif kind in numbers:
+                    elif kind in NUMBERS:
                         continue
                     else:
                         new = self._entry(key, value, counts, False, 0)
@@ -216,24 +230,16 @@ class Redactor:
             self._secret_names[key] = known
         return known
 
-    def scrub_text(self, text: str, counts: Counts) -> str:
-        """``text`` scrubbed; what was found is added to ``counts`` (cached per string)."""
-        hit = self._texts.get(text)
-        if hit is None:
-            hit = self._scan_and_remember(text)
-        if hit is _CLEAN:
-            return text
-        for kind, found in hit[1]:
-            counts[kind] = counts.get(kind, 0) + found
-        return hit[0]
-
     def _scan_and_remember(self, text: str) -> _CachedScan:
         try:
             new, found = self._scanner.scan(text)
         except Exception:  # a detector bug must not leak the value: replace it whole
             internal_log.error("privacy.scan", "could not scan a value", exc_info=True)
-            return "<redacted>", (("error", 1),)
-        hit: _CachedScan = _CLEAN if new is text else (new, tuple(found.items()) if found else ())
+            return "<redacted>", (("error", 1),), '{"error":1}'
+        if new is text or not found:
+            hit = CLEAN
+        else:
+            hit = (new, tuple(found.items()), encode_counts(found))
         if len(text) <= _MAX_CACHED_LENGTH and self._cache_size:
             if len(self._texts) >= self._cache_size or self._cached_chars > _MAX_CACHED_CHARS:
                 self._texts.clear()
@@ -244,10 +250,10 @@ class Redactor:
 
     def _entry(self, key: Any, value: Any, counts: Counts, genai: bool, depth: int) -> Any:
         """The scrubbed value of one key/value pair (``_DROP`` to remove it)."""
-        kind = self._keys.get(key) if type(key) is str else _PLAIN
+        kind = self._keys.get(key) if type(key) is str else PLAIN
         if kind is None:
             kind = self.classify_key(key)
-        if kind is _PLAIN:
+        if kind is PLAIN:
             if genai and not self._capture and key in GENAI_CONTENT_FIELDS:
                 _add(counts, "genai_content", 1)
                 return _DROP
@@ -263,15 +269,6 @@ class Redactor:
             _add(counts, "genai_content", 1)
             return _DROP
         return value  # allow-listed
-
-    def scrub_value(self, value: Any, counts: Counts, *, genai_message: bool = False) -> Any:
-        """Like :meth:`redact`, adding findings to ``counts``; for log bodies."""
-        try:
-            return self._value(value, counts, genai_message, 0)
-        except Exception:
-            internal_log.error("privacy.value", "could not scrub a value", exc_info=True)
-            _add(counts, "error", 1)
-            return "<redacted>"
 
     def _value(self, value: Any, counts: Counts, genai: bool, depth: int) -> Any:
         if type(value) is str:

@@ -14,6 +14,7 @@ them run, not twenty.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
@@ -109,10 +110,13 @@ class TextScanner:
     ) -> tuple[str, Counts | None]:
         """``text`` with ``findings`` replaced; ``counts`` updated (created if needed), or
         ``None`` when nothing was replaced."""
+        first = next(findings, None)
+        if first is None:
+            return text, None  # the usual case: nothing found, nothing to set up
         protected = [m.span() for m in PLACEHOLDER.finditer(text)] if "<" in text else []
         pieces: list[str] = []
         last = 0
-        for start, end, kind in findings:
+        for start, end, kind in itertools.chain((first,), findings):
             if protected and any(s < end and start < e for s, e in protected):
                 continue  # never redact (part of) an earlier replacement
             value = text[start:end]
