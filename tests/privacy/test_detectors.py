@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from automagik_telemetry.privacy import Redactor, ScrubbingOptions
-from automagik_telemetry.privacy.detector import boundary_after, boundary_before
+from automagik_telemetry.privacy import DETECTOR_NAMES, Redactor, ScrubbingOptions
+from automagik_telemetry.privacy.detector import (
+    REPLACEMENT_KINDS,
+    boundary_after,
+    boundary_before,
+)
 
 REDACTOR = Redactor()
 
@@ -239,6 +243,12 @@ def test_placeholders_count_as_words_at_boundaries() -> None:
     assert boundary_before("x>+55", 2) is True  # a '>' that ends no placeholder
     assert boundary_after("4111<card>", 4) is False
     assert boundary_after("4111<br/>", 4) is True
+    assert boundary_after("4111<b>", 4) is True  # an HTML tag is not a replacement
+    assert REDACTOR.redact_text("<td>4111 1111 1111 1111</td>") == "<td><card></td>"
     for text in ("ab+5511987654321", "0xAuthorization:0", "1.0.0.0/1.0.0.0", "x@y.co+14155552671"):
         once = REDACTOR.redact_text(text)
         assert REDACTOR.redact_text(once) == once
+
+
+def test_every_detector_has_a_known_placeholder() -> None:
+    assert set(DETECTOR_NAMES) <= set(REPLACEMENT_KINDS)

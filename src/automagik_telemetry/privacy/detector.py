@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 __all__ = [
     "PLACEHOLDER",
+    "REPLACEMENT_KINDS",
     "Detector",
     "Finder",
     "Finding",
@@ -25,8 +26,14 @@ __all__ = [
     "regex_finder",
 ]
 
-PLACEHOLDER = re.compile(r"<[a-z_]+(?::[g-v]{12})?>")
-"""What a replacement looks like (``<email>``, ``<email:kqhgtmnvsoup>``); never re-redacted."""
+REPLACEMENT_KINDS: tuple[str, ...] = (
+    *("private_key", "jwt", "credentials", "api_key", "secret", "email", "user", "iban"),
+    *("cnpj", "cpf", "card", "ip", "phone", "custom"),
+    *("redacted", "truncated", "unrepresentable"),  # whole values that could not be scanned
+)
+PLACEHOLDER = re.compile(rf"<(?:{'|'.join(REPLACEMENT_KINDS)})(?::[g-v]{{12}})?>")
+"""What a replacement looks like (``<email>``, ``<email:kqhgtmnvsoup>``); never re-redacted.
+Only known kinds: an HTML tag like ``<b>`` is text, not a replacement."""
 _DIGITS = b"0123456789"
 
 Span = tuple[int, int]
