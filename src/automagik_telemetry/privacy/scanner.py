@@ -69,9 +69,9 @@ class TextScanner:
     def selected(self, text: str) -> list[Detector]:
         """The detectors whose gates pass on ``text``, in order.
 
-        Gates are judged once, on the original text. Replacing a finding can only remove
-        what a later gate looks for (digits, triggers), so at worst a detector runs and
-        finds nothing.
+        Gates are judged once, on the original text. A replacement never creates anything a
+        later detector should find (placeholders hold no digits and no sensitive data), so
+        at worst a detector selected on the original runs and finds nothing.
         """
         mask = self._always
         if self._hints is not None:
