@@ -27,6 +27,7 @@ from automagik_telemetry.privacy import (
     Redactor,
     ScrubbingOptions,
 )
+from automagik_telemetry.privacy import spans as spans_module
 
 
 class Recorder(SpanProcessor):
@@ -419,3 +420,44 @@ def test_one_processor_shared_by_providers_with_different_resources(
             tracer.start_span("s").end()
     owners = [span.resource.attributes["owner"] for span in exporter.get_finished_spans()]
     assert owners == ["<email>", "team-a"] * 2
+
+
+def test_sdk_layout_is_recognised() -> None:
+    assert spans_module._sdk_layout_is_known()
+
+
+def test_unknown_sdk_layout_takes_the_public_api_with_the_same_result(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """If an SDK release changes how spans are built, no field is read or copied directly:
+    the output must be the same, only slower."""
+
+    def emit_all(exporter: InMemorySpanExporter) -> list[ReadableSpan]:
+        limits = SpanLimits(max_span_attributes=3)
+        provider = provider_with(
+            exporter, resource=Resource.create({"who": "a@b.co"}), span_limits=limits
+        )
+        tracer = provider.get_tracer("t")
+        for _ in range(2):
+            with tracer.start_as_current_span("login maria@example.com") as span:
+                span.set_attribute("a", "1")
+                span.set_attribute("ip", "203.0.113.7")
+                span.set_attribute("x", "2")
+                span.set_attribute("y", "3")
+                span.add_event("e", {"to": "joao@example.com"})
+            with tracer.start_as_current_span("clean") as span:
+                span.set_attribute("route", "/x")
+        return list(exporter.get_finished_spans())
+
+    fast = emit_all(InMemorySpanExporter())
+    monkeypatch.setattr(spans_module, "_FAST", False)
+    slow = emit_all(InMemorySpanExporter())
+    for one, other in zip(fast, slow, strict=True):
+        assert one.name == other.name
+        assert dict(one.attributes or {}) == dict(other.attributes or {})
+        assert dict(one.resource.attributes) == dict(other.resource.attributes)
+        assert [dict(e.attributes or {}) for e in one.events] == [
+            dict(e.attributes or {}) for e in other.events
+        ]
+        assert one.dropped_attributes == other.dropped_attributes
+    assert [span.dropped_attributes for span in slow] == [1, 0, 1, 0]

@@ -31,6 +31,32 @@ __all__ = ["PrivacySpanProcessor", "redact_span"]
 
 _EMPTY: Mapping[str, Any] = MappingProxyType({})
 
+_LAYOUT = frozenset(
+    {
+        "_name", "_context", "_kind", "_instrumentation_info", "_instrumentation_scope",
+        "_parent", "_start_time", "_end_time", "_attributes", "_events", "_links",
+        "_resource", "_status",
+    }
+)  # fmt: skip
+
+
+def _sdk_layout_is_known() -> bool:
+    """Whether the SDK's spans are built as this module expects (checked once, at import).
+
+    The fast paths read and copy a ``ReadableSpan``'s fields directly. If an SDK release
+    renames or adds a field, copying the fields could carry an unscrubbed one along, so
+    every span then takes the public API instead: slower, never wrong.
+    """
+    span = ReadableSpan("probe", attributes=BoundedAttributes(attributes={"k": "v"}))
+    return (
+        set(span.__dict__) == _LAYOUT
+        and type(getattr(span._attributes, "_dict", None)) is dict
+        and hasattr(BoundedList(1), "_dq")
+    )
+
+
+_FAST = _sdk_layout_is_known()
+
 
 class _ScrubbedSpan(ReadableSpan):
     """A scrubbed copy that still reports the original's dropped counts."""
@@ -71,7 +97,7 @@ def _copy(
     that needs scrubbing. Anything else (a subclass) goes through the constructor.
     """
     copy = _ScrubbedSpan.__new__(_ScrubbedSpan)
-    if type(span) is ReadableSpan:
+    if _FAST and type(span) is ReadableSpan:
         state = span.__dict__.copy()
         state["_name"] = name
         state["_attributes"] = attributes
@@ -129,7 +155,7 @@ def redact_span(span: ReadableSpan, redactor: Redactor, resources: ResourceCache
     Runs on the app's thread at every ``span.end()``, so it is written for speed: a clean
     span costs a couple of dict lookups per attribute and allocates nothing but ``counts``.
     """
-    if type(span) is ReadableSpan:  # what the SDK hands to processors: read fields directly
+    if _FAST and type(span) is ReadableSpan:  # what the SDK hands processors: read directly
         state = span.__dict__
         name, bounded, resource = state["_name"], state["_attributes"], state["_resource"]
         events, links, status = state["_events"], state["_links"], state["_status"]
@@ -170,7 +196,7 @@ def _fast_path(span: ReadableSpan, redactor: Redactor, resources: ResourceCache)
     and attribute values have been seen before, with no events, links or status message.
     Returns the span, a scrubbed copy, or ``None`` when anything is unusual (then the
     general path runs). Half the cost of the general path, on the app's thread."""
-    if type(span) is not ReadableSpan:
+    if not _FAST or type(span) is not ReadableSpan:
         return None
     state: dict[str, Any] = span.__dict__
     bounded: Any = state["_attributes"]
