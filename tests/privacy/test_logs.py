@@ -170,7 +170,7 @@ class Failing(LogRecordProcessor):
 
 def test_failures_never_reach_the_app(caplog: pytest.LogCaptureFixture) -> None:
     processor = PiiRedactingLogRecordProcessor(Failing())
-    provider = LoggerProvider()
+    provider = LoggerProvider(shutdown_on_exit=False)
     provider.add_log_record_processor(processor)
     logger = provider.get_logger("app")
     with caplog.at_level(logging.ERROR, "automagik_telemetry"):

@@ -290,7 +290,7 @@ class Failing(SpanProcessor):
 def test_a_failing_next_processor_never_reaches_the_app(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    provider = TracerProvider()
+    provider = TracerProvider(shutdown_on_exit=False)
     processor = PrivacySpanProcessor(Failing())
     provider.add_span_processor(processor)
     with caplog.at_level(logging.ERROR, "automagik_telemetry"):
