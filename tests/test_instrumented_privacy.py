@@ -6,9 +6,8 @@ on, logging captured, HTTP request headers captured through the standard
 personal data and secrets in the URL, the query string, headers, the user agent, SQL literals
 and log messages. Every test looks at what the OTLP receiver got.
 
-Redaction comes from the privacy engine (issue 3), which ``configure_automagik()`` — and so the
-distro — installs once it is merged. Until then these tests are strict xfails: the first run
-after the merge turns them into failures, and the marker comes off.
+Redaction comes from the privacy engine, which ``configure_automagik()`` — and so the distro —
+installs for every backend.
 """
 
 from __future__ import annotations
@@ -28,8 +27,6 @@ API_KEY = "sk-" + "proj-Zx81kLmNoPqRsTuVwXyZ0123456789abcdef"
 AGENT_EMAIL = "ops.team@example.org"
 # what requests sends for the app's http://service:s3cr3t-pass@... URL
 BASIC_CREDENTIALS = "c2VydmljZTpzM2NyM3QtcGFzcw=="
-
-needs_privacy_engine = pytest.mark.xfail(strict=True, reason="needs the privacy engine (issue 3)")
 
 
 @dataclass
@@ -91,21 +88,18 @@ def test_the_leaky_attributes_are_really_there(sent: Sent) -> None:
     assert any("new signup from" in body for body, _ in sent.logs)
 
 
-@needs_privacy_engine
 def test_url_full_is_redacted(sent: Sent) -> None:
     values = sent.span_values("url.full", "http.url")
     assert values
     assert not [v for v in values if EMAIL.replace("@", "%40") in v or EMAIL in v]
 
 
-@needs_privacy_engine
 def test_url_query_is_redacted(sent: Sent) -> None:
     values = sent.span_values("url.query", "http.target")
     assert values
     assert not [v for v in values if TOKEN in v or EMAIL in v or "%40example.com" in v]
 
 
-@needs_privacy_engine
 def test_captured_request_headers_are_redacted(sent: Sent) -> None:
     values = [
         str(value)
@@ -117,21 +111,18 @@ def test_captured_request_headers_are_redacted(sent: Sent) -> None:
     assert not [v for v in values if TOKEN in v or API_KEY in v or BASIC_CREDENTIALS in v]
 
 
-@needs_privacy_engine
 def test_sql_literals_are_redacted(sent: Sent) -> None:
     values = sent.span_values("db.statement", "db.query.text")
     assert any("INSERT INTO users" in v for v in values)
     assert not [v for v in values if EMAIL in v]
 
 
-@needs_privacy_engine
 def test_the_user_agent_is_redacted(sent: Sent) -> None:
     values = sent.span_values("user_agent.original", "http.user_agent")
     assert any(v.startswith("curl/8.5") for v in values)
     assert not [v for v in values if AGENT_EMAIL in v]
 
 
-@needs_privacy_engine
 def test_log_bodies_and_exception_messages_are_redacted(sent: Sent) -> None:
     texts = [body for body, _ in sent.logs] + [
         str(value) for _, attrs in sent.logs for value in attrs.values()

@@ -7,6 +7,8 @@ One line turns it on — and nothing is recorded or sent until the user has agre
 
 Then use the standard OpenTelemetry APIs (``trace.get_tracer``, ``metrics.get_meter``,
 ``logging``) or the seed SDK's calls: ``track_event``, ``track_error``, ``track_metric``.
+``logging``). Personal data and secrets are scrubbed before anything is exported; the
+processors (``PrivacySpanProcessor``, ...) also work in providers you build yourself.
 """
 
 from typing import TYPE_CHECKING, Any
@@ -33,6 +35,14 @@ from .events import (
     track_event_async,
     track_metric,
     track_metric_async,
+)
+from .privacy import (
+    PiiRedactingLogRecordProcessor,
+    PiiRedactingMetricExporter,
+    PrivacySpanProcessor,
+    Redactor,
+    ScrubbingOptions,
+    ScrubMatch,
 )
 from .sampling import ConsentSampler
 from .status import TelemetryStatus
@@ -71,6 +81,12 @@ __all__ = [
     "ConsentSampler",
     "ConsentState",
     "MetricKind",
+    "PiiRedactingLogRecordProcessor",
+    "PiiRedactingMetricExporter",
+    "PrivacySpanProcessor",
+    "Redactor",
+    "ScrubMatch",
+    "ScrubbingOptions",
     "StandardEvents",
     "TelemetryConfig",
     "TelemetryHandle",

@@ -23,6 +23,7 @@ from . import config_clickhouse as ch
 from . import config_values as v
 from .consent_level import ConsentLevel, parse_consent
 from .errors import ConfigurationError
+from .privacy.options import SCRUBBING_MODES, ScrubbingOptions
 
 __all__ = ["DEFAULT_ENDPOINT", "KNOWN_BACKENDS", "Signal", "TelemetryConfig"]
 
@@ -59,6 +60,26 @@ def _optional(parser: Parser) -> Parser:
 
 def _ch_env(name: str) -> tuple[str, ...]:
     return (f"AUTOMAGIK_TELEMETRY_CLICKHOUSE_{name}",)
+
+
+def _scrubbing(value: object, setting: str, source: str | None) -> ScrubbingOptions:
+    """A ``ScrubbingOptions``, or a mapping of its fields (``{"mode": "hash"}``)."""
+    if isinstance(value, ScrubbingOptions):
+        return value
+    if isinstance(value, Mapping):
+        try:
+            return ScrubbingOptions(**value)
+        except TypeError as error:
+            raise ConfigurationError(
+                setting, value, f"ScrubbingOptions fields ({error})", source=source
+            ) from None
+    raise ConfigurationError(
+        setting, value, "a ScrubbingOptions or a mapping of its fields", source=source
+    )
+
+
+def _scrubbing_mode(value: object, setting: str, source: str | None) -> str:
+    return v.parse_name_list(value, setting, source, accepted=SCRUBBING_MODES)[0]
 
 
 def _endpoint(value: object, setting: str, source: str | None) -> str:
@@ -135,6 +156,11 @@ _SPECS: dict[str, _Spec] = {
     ),
     "log_level": _Spec(
         ("AUTOMAGIK_TELEMETRY_LOG_LEVEL", "OTEL_PYTHON_LOG_HANDLER_LEVEL"), v.parse_log_level
+    ),
+    "scrubbing": _Spec((), _scrubbing),
+    "scrubbing_mode": _Spec(("AUTOMAGIK_TELEMETRY_SCRUBBING_MODE",), _optional(_scrubbing_mode)),
+    "capture_genai_content": _Spec(
+        ("AUTOMAGIK_TELEMETRY_CAPTURE_GENAI_CONTENT",), _optional(v.parse_bool)
     ),
 }
 
@@ -222,6 +248,14 @@ class TelemetryConfig:
     """Send stdlib ``logging`` records to the OTel logs pipeline (with trace correlation)."""
     log_level: int | str = "WARNING"
     """Threshold for captured ``logging`` records: a level name or number (default WARNING)."""
+    scrubbing: ScrubbingOptions = field(default_factory=ScrubbingOptions)
+    """How personal data and secrets are scrubbed (see docs/PRIVACY.md); from code only."""
+    scrubbing_mode: str | None = None
+    """``mask`` (``<email>``) or ``hash`` (``<email:pseudonym>``); overrides ``scrubbing.mode``
+    when set (environment: ``AUTOMAGIK_TELEMETRY_SCRUBBING_MODE``)."""
+    capture_genai_content: bool | None = None
+    """Keep GenAI prompt/completion content (still scrubbed); overrides
+    ``scrubbing.capture_genai_content`` when set."""
     sources: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
     """Where each non-default value came from (``code`` or ``env:NAME``), for ``status``."""
 
@@ -285,6 +319,17 @@ class TelemetryConfig:
     def log_threshold(self) -> int:
         """``log_level`` as the number ``logging`` uses (it is normalised on construction)."""
         return v.parse_log_level(self.log_level, "log_level")
+
+    @property
+    def scrubbing_options(self) -> ScrubbingOptions:
+        """``scrubbing`` with ``scrubbing_mode`` and ``capture_genai_content`` applied: the
+        two settings an operator can change from the environment."""
+        changes: dict[str, Any] = {}
+        if self.scrubbing_mode is not None:
+            changes["mode"] = self.scrubbing_mode
+        if self.capture_genai_content is not None:
+            changes["capture_genai_content"] = self.capture_genai_content
+        return replace(self.scrubbing, **changes) if changes else self.scrubbing
 
     def signal_endpoint(self, signal: Signal) -> str:
         """The full URL for one signal, applying the precedence in the module docstring."""

@@ -1,8 +1,11 @@
 """Assemble the SDK providers for one configuration: the pipeline of the README's picture.
 
-consent (sampler) -> batch processors -> consent gate -> exporter, per signal and per backend.
-Each backend gets its own batch processor, so a slow backend never holds up another. Metrics
-are usage data: with consent at the ``errors`` level no meter provider is built at all.
+consent (sampler) -> privacy -> batch processors -> consent gate -> exporter, per signal and
+per backend. Each backend gets its own batch processor, so a slow backend never holds up
+another; privacy processing sits in front of the fan-out, so each item is scrubbed once
+whatever the number of backends, and no backend ever sees unscrubbed data. Metrics are
+scrubbed by an exporter wrapper behind their consent gate. Metrics are usage data: with
+consent at the ``errors`` level no meter provider is built at all.
 """
 
 from __future__ import annotations
@@ -35,10 +38,17 @@ from .consent.runtime import ConsentState
 from .consent_level import ConsentLevel
 from .exporters import SignalExporters, build_exporters
 from .logcapture import DropInternalRecords
+from .privacy import (
+    PiiRedactingLogRecordProcessor,
+    PiiRedactingMetricExporter,
+    PrivacySpanProcessor,
+    Redactor,
+    load_pseudonym_key,
+)
 from .sampling import ConsentSampler, default_delegate
 from .shutdown import Runner, run_bounded
 
-__all__ = ["Pipeline", "build_pipeline"]
+__all__ = ["Pipeline", "build_pipeline", "build_redactor"]
 
 
 @dataclass
@@ -78,21 +88,39 @@ class Pipeline:
         return run(run_all, timeout)
 
 
+def build_redactor(config: TelemetryConfig) -> Redactor:
+    """The one ``Redactor`` shared by spans, logs and metrics. In ``hash`` mode it is keyed
+    with the install's pseudonym key, created here: the pipeline is only built once
+    telemetry is on."""
+    options = config.scrubbing_options
+    key = load_pseudonym_key(config.config_dir, create=True) if options.mode == "hash" else None
+    return Redactor(options, hash_key=key)
+
+
 def build_pipeline(config: TelemetryConfig, consent: ConsentState, resource: Resource) -> Pipeline:
     backends = [build_exporters(name, config) for name in config.backends]
+    redactor = build_redactor(config)
     tracer_provider = TracerProvider(
         resource=resource,
         sampler=ConsentSampler(default_delegate(config.sample_rate), consent),
         shutdown_on_exit=False,
     )
-    tracer_provider.add_span_processor(_span_processor(backends, consent))
+    tracer_provider.add_span_processor(
+        PrivacySpanProcessor(_span_processor(backends, consent), redactor)
+    )
     logger_provider = LoggerProvider(resource=resource, shutdown_on_exit=False)
-    logger_provider.add_log_record_processor(DropInternalRecords(_log_processor(backends, consent)))
+    logger_provider.add_log_record_processor(
+        DropInternalRecords(
+            PiiRedactingLogRecordProcessor(_log_processor(backends, consent), redactor)
+        )
+    )
     meter_provider = None
     if consent.initial.level is ConsentLevel.ALL:
         readers = [
             PeriodicExportingMetricReader(
-                ConsentGatedMetricExporter(backend.metrics, consent),
+                ConsentGatedMetricExporter(
+                    PiiRedactingMetricExporter(backend.metrics, redactor), consent
+                ),
                 export_interval_millis=config.metric_export_interval * 1000,
             )
             for backend in backends

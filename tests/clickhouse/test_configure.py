@@ -19,8 +19,8 @@ from tests.support.otlp_receiver import OTLPReceiver
 
 def batch_size(handle: Any) -> int:
     """The span batch size the pipeline chose (SDK internals, read-only)."""
-    [processor] = handle.pipeline.tracer_provider._active_span_processor._span_processors
-    return int(processor._batch_processor._max_export_batch_size)
+    [privacy] = handle.pipeline.tracer_provider._active_span_processor._span_processors
+    return int(privacy.next_processor._batch_processor._max_export_batch_size)
 
 
 def emit_all_signals() -> None:

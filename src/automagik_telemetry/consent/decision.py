@@ -13,12 +13,15 @@ import logging
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from ..config import TelemetryConfig
 from ..consent_level import ConsentLevel, parse_consent
 from ..errors import ConfigurationError
 from .environment import detect_ci, detect_development
 from .store import ConsentStore, StoredPreference
+
+if TYPE_CHECKING:
+    from ..config import TelemetryConfig
 
 __all__ = ["ConsentDecision", "decide_consent"]
 

@@ -12,12 +12,15 @@ import os
 import select
 import sys
 from collections.abc import Mapping
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
-from ..config import TelemetryConfig
 from ..consent_level import ConsentLevel
 from .environment import detect_ci
+from .runtime import config_from_environment
 from .store import ConsentStore
+
+if TYPE_CHECKING:
+    from ..config import TelemetryConfig
 
 __all__ = ["first_run_notice"]
 
@@ -56,7 +59,7 @@ def first_run_notice(
     the answer is stored. Call it before ``configure_automagik()``.
     """
     env = os.environ if environ is None else environ
-    config = config if config is not None else TelemetryConfig.resolve(env)
+    config = config if config is not None else config_from_environment(env)
     store = ConsentStore(config.config_dir)
     stdin = stdin if stdin is not None else sys.stdin
     stdout = stdout if stdout is not None else sys.stdout

@@ -12,13 +12,16 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING
 
-from ..config import TelemetryConfig
 from ..consent_level import ConsentLevel
 from .decision import ConsentDecision, decide_consent
 from .store import ConsentStore
 
-__all__ = ["ConsentState", "process_consent", "set_process_consent"]
+if TYPE_CHECKING:
+    from ..config import TelemetryConfig
+
+__all__ = ["ConsentState", "config_from_environment", "process_consent", "set_process_consent"]
 
 _logger = logging.getLogger(__name__)
 Listener = Callable[[ConsentDecision], None]
@@ -108,7 +111,7 @@ def process_consent() -> ConsentState:
     global _process_state
     with _process_lock:
         if _process_state is None:
-            _process_state = ConsentState(TelemetryConfig.resolve())
+            _process_state = ConsentState(config_from_environment())
         return _process_state
 
 
@@ -117,3 +120,12 @@ def set_process_consent(state: ConsentState | None) -> None:
     global _process_state
     with _process_lock:
         _process_state = state
+
+
+def config_from_environment(environ: Mapping[str, str] | None = None) -> TelemetryConfig:
+    """``TelemetryConfig.resolve(environ)``, imported on use: the config module needs the
+    consent package (consent levels; the privacy options keep their key next to the consent
+    file), so the consent package may not import it while loading."""
+    from ..config import TelemetryConfig
+
+    return TelemetryConfig.resolve(environ)

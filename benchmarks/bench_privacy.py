@@ -1,0 +1,253 @@
+"""Cost of the privacy engine, in one run.
+
+1. Per span: the bare SDK (``BatchSpanProcessor`` + no-op exporter) against the same plus
+   ``PrivacySpanProcessor``, on realistic spans: 7 attributes, repeated values as real
+   telemetry has them (methods, routes, user agents), one attribute with an e-mail and an IP
+   drawn from 1,000 users. Also: spans with nothing to scrub, the worst case (cache off:
+   every value of every span scanned), and a naive 8-regex scrubber for scale.
+2. The redactor alone on unique text: MB/s and µs per value (no cache hits possible).
+
+Rounds are interleaved (bare, privacy, bare, ...) and the ratio is the median of per-round
+ratios, so a noisy neighbour slows both sides of a round alike.
+
+    python benchmarks/bench_privacy.py [--rounds 31] [--spans 3000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import re
+import statistics
+import time
+from collections.abc import Callable, Sequence
+from typing import ClassVar
+
+from opentelemetry.sdk.trace import ReadableSpan, SpanProcessor, TracerProvider
+from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter, SpanExportResult
+
+from automagik_telemetry.privacy import PrivacySpanProcessor, Redactor
+
+Attributes = dict[str, object]
+
+
+class NoOpExporter(SpanExporter):
+    def export(self, spans: Sequence[ReadableSpan]) -> SpanExportResult:
+        return SpanExportResult.SUCCESS
+
+
+class NaiveScrubProcessor(SpanProcessor):
+    """What the issue calls a naive scrub: 8 regexes over every string, always a copy."""
+
+    PATTERNS: ClassVar[list[re.Pattern[str]]] = [
+        re.compile(p)
+        for p in (
+            r"[\w.+-]+@[\w-]+\.[\w.]+",
+            r"\b\d{1,3}(?:\.\d{1,3}){3}\b",
+            r"\+?\d[\d ()-]{7,}\d",
+            r"\b(?:\d[ -]?){13,19}\b",
+            r"\b\d{3}\.\d{3}\.\d{3}-\d{2}\b",
+            r"eyJ[\w-]+\.eyJ[\w-]+\.[\w-]*",
+            r"(?i)bearer\s+\S+",
+            r"(?i)(?:password|token|secret)=\S+",
+        )
+    ]
+
+    def __init__(self, next_processor: SpanProcessor) -> None:
+        self.next_processor = next_processor
+
+    def on_end(self, span: ReadableSpan) -> None:
+        attributes = {}
+        for key, value in (span.attributes or {}).items():
+            if isinstance(value, str):
+                for pattern in self.PATTERNS:
+                    value = pattern.sub("<redacted>", value)
+            attributes[key] = value
+        copy = ReadableSpan(
+            name=span.name,
+            context=span.context,
+            parent=span.parent,
+            resource=span.resource,
+            attributes=attributes,
+            events=span.events,
+            links=span.links,
+            kind=span.kind,
+            status=span.status,
+            start_time=span.start_time,
+            end_time=span.end_time,
+            instrumentation_scope=span.instrumentation_scope,
+        )
+        self.next_processor.on_end(copy)
+
+
+def realistic_spans(count: int, users: int, seed: int = 7) -> list[tuple[str, Attributes]]:
+    rnd = random.Random(seed)
+    methods = ["GET", "GET", "GET", "POST", "PUT"]
+    paths = [f"/api/projects/{i}/tasks" for i in range(50)]
+    agents = [
+        "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
+        "Chrome/120.0.0.0 Safari/537.36",
+        "python-httpx/0.27.0",
+        "automagik-cli/1.4.0 (linux; x86_64)",
+    ]
+    messages = [
+        f"login ok for user{i}.silva@example.com from 198.51.{i // 250}.{i % 250 + 1}"
+        for i in range(users)
+    ]
+    spans = []
+    for i in range(count):
+        method = methods[i % len(methods)]
+        spans.append(
+            (
+                f"HTTP {method}",
+                {
+                    "http.request.method": method,
+                    "url.path": paths[rnd.randrange(len(paths))],
+                    "http.route": "/api/projects/{id}/tasks",
+                    "http.response.status_code": rnd.choice((200, 200, 200, 201, 404)),
+                    "server.address": "api.example.com",
+                    "user_agent.original": agents[i % len(agents)],
+                    "app.message": messages[rnd.randrange(len(messages))],
+                },
+            )
+        )
+    return spans
+
+
+def clean_spans(count: int) -> list[tuple[str, Attributes]]:
+    spans = realistic_spans(count, users=1)
+    for _, attributes in spans:
+        attributes["app.message"] = "login ok"
+    return spans
+
+
+def tracer_with(wrap: Callable[[SpanProcessor], SpanProcessor] | None) -> TracerProvider:
+    provider = TracerProvider()
+    batch = BatchSpanProcessor(NoOpExporter())
+    provider.add_span_processor(batch if wrap is None else wrap(batch))
+    return provider
+
+
+def run(provider: TracerProvider, spans: list[tuple[str, Attributes]]) -> float:
+    """µs per span: start, set 7 attributes, end. The batch is flushed afterwards (not
+    timed), so one round's export thread never runs during the next round."""
+    tracer = provider.get_tracer("bench")
+    start = time.perf_counter()
+    for name, attributes in spans:
+        with tracer.start_as_current_span(name) as span:
+            for key, value in attributes.items():
+                span.set_attribute(key, value)
+    elapsed = time.perf_counter() - start
+    provider.force_flush()
+    return elapsed / len(spans) * 1e6
+
+
+def compare(
+    label: str,
+    spans: list[tuple[str, Attributes]],
+    rounds: int,
+    wrap: Callable[[SpanProcessor], SpanProcessor],
+) -> None:
+    bare, scrubbed = tracer_with(None), tracer_with(wrap)
+    run(bare, spans[:500])
+    run(scrubbed, spans[:500])
+    bare_us, scrub_us, ratios = [], [], []
+    for _ in range(rounds):
+        b = run(bare, spans)
+        s = run(scrubbed, spans)
+        bare_us.append(b)
+        scrub_us.append(s)
+        ratios.append(s / b)
+    bare.shutdown()
+    scrubbed.shutdown()
+    low, _, high = statistics.quantiles(ratios, n=4)
+    print(
+        f"  {label:<34} bare {statistics.median(bare_us):6.2f} µs   with it "
+        f"{statistics.median(scrub_us):6.2f} µs   ratio {statistics.median(ratios):.3f}"
+        f" (IQR {low:.2f}-{high:.2f})"
+    )
+
+
+def unique_texts(count: int, seed: int = 11) -> list[str]:
+    """Realistic, never repeating telemetry strings; about one in five holds personal data."""
+    rnd = random.Random(seed)
+    templates = [
+        "GET /api/v1/projects/{n}/tasks?page={m}&sort=created_at 200 in {m}ms",
+        "SELECT id, name, status FROM tasks WHERE project_id = {n} AND updated_at > $1 LIMIT {m}",
+        'File "/srv/app/automagik/workers/runner_{n}.py", line {m}, in execute',
+        "worker-{n} finished job {h} after {m} retries (queue=default, attempt={m})",
+        "cache miss for key tasks:{n}:{m}; fetching from upstream api.example.com",
+        "trace_id={h} span_id={s} request completed with status OK",
+        "model gpt-4o-mini answered in {m} ms using {n} input tokens and {m} output tokens",
+        "user u{n}.costa@example.org changed plan to pro (invoice {m})",
+        "connection from 203.0.{b}.{c} rejected: too many requests ({n}/min)",
+        "Authorization failed for token sk-proj-{h}{h}",
+        "payment card 4111 1111 1111 1111 declined for order {n}",
+    ]
+    texts = []
+    for i in range(count):
+        template = templates[i % len(templates)]
+        texts.append(
+            template.format(
+                n=rnd.randrange(10**6) + i,
+                m=rnd.randrange(10**4),
+                h=f"{rnd.getrandbits(64):016x}",
+                s=f"{rnd.getrandbits(32):08x}",
+                b=rnd.randrange(256),
+                c=rnd.randrange(1, 255),
+            )
+        )
+    return texts
+
+
+def throughput(rounds: int) -> None:
+    texts = unique_texts(20_000)
+    size = sum(len(text.encode()) for text in texts)
+    speeds, per_value = [], []
+    for _ in range(max(3, rounds // 3)):
+        redactor = Redactor(cache_size=0)  # every value scanned: nothing can be cached
+        start = time.perf_counter()
+        for text in texts:
+            redactor.redact_text(text)
+        elapsed = time.perf_counter() - start
+        speeds.append(size / elapsed / 1e6)
+        per_value.append(elapsed / len(texts) * 1e6)
+    average = size / len(texts)
+    print(
+        f"  unique text ({len(texts)} values, {average:.0f} B avg): "
+        f"{statistics.median(speeds):.1f} MB/s, {statistics.median(per_value):.2f} µs per value"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=31)
+    parser.add_argument("--spans", type=int, default=3000)
+    args = parser.parse_args()
+
+    print(f"per span ({args.spans} spans x {args.rounds} interleaved rounds, medians):")
+    compare(
+        "realistic (e-mail + IP, 1,000 users)",
+        realistic_spans(args.spans, users=1000),
+        args.rounds,
+        PrivacySpanProcessor,
+    )
+    compare("nothing to scrub", clean_spans(args.spans), args.rounds, PrivacySpanProcessor)
+    compare(
+        "worst case: no cache, all scanned",
+        realistic_spans(args.spans, users=1000),
+        args.rounds,
+        lambda batch: PrivacySpanProcessor(batch, Redactor(cache_size=0)),
+    )
+    compare(
+        "naive 8-regex scrub, for scale",
+        realistic_spans(args.spans, users=1000),
+        args.rounds,
+        NaiveScrubProcessor,
+    )
+    print("redactor alone:")
+    throughput(args.rounds)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,177 @@
+"""Numbers that identify people: CNPJ, CPF, payment cards, IPv4 addresses, phone numbers.
+
+Numbers are where false positives live (ids, timestamps, versions, ports), so every pattern
+insists on a boundary (no letter, digit or number punctuation around the match) and on the
+format's own check: check digits, issuer prefixes and lengths, octet ranges and a
+version-number context test.
+
+They are also where time goes: most telemetry strings are full of digits. So the text is
+scanned once for *runs* of digits and number punctuation (``[0-9 ().-/]``, at least seven
+characters), and each detector only runs inside a run with enough digits for it.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from collections.abc import Callable, Collection, Iterator
+
+from .detector import Detector, Finding, Span, boundary_after, boundary_before, count_digits
+from .validators import is_card_number, is_cnpj, is_cpf, is_personal_ipv4, looks_like_datetime
+
+__all__ = ["NUMBER_KINDS", "number_detector"]
+
+NUMBER_KINDS: tuple[str, ...] = ("cnpj", "cpf", "card", "ip", "phone")
+"""Priority order: where two findings overlap, the earlier kind wins."""
+
+_RUN = re.compile(r"[+(0-9](?<![\w+(][+(0-9])[0-9 ().\-/]{5,}[0-9]")
+_CNPJ = re.compile(r"[0-9](?<![\w.,/-][0-9])[0-9](?:\.?[0-9]{3}){2}/?[0-9]{4}-?[0-9]{2}")
+_CPF = re.compile(r"[0-9](?<![\w.,/-][0-9])[0-9]{2}(?:\.?[0-9]{3}){2}-?[0-9]{2}")
+_CARD = re.compile(r"[2-6](?<![\w.,+/-][2-6])[0-9]{3}(?:[ -]?[0-9]){9,15}")
+_IPV4 = re.compile(r"[0-9](?<![\w.][0-9])[0-9]{0,2}\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}")
+_CIDR_SUFFIX = re.compile(r"/([0-9]{1,2})(?![0-9])")
+_PHONE = re.compile(
+    r"\+[1-9][0-9]{0,3}(?:[ .-]?\(?[0-9]{1,5}\)?){1,6}"  # international: +55 11 98765-4321
+    r"|\(?[2-9][0-9]{2}\)?[ .-]?[2-9][0-9]{2}[ .-][0-9]{4}"  # NANP: (415) 555-2671
+    r"|\(?[1-9]{2}\)?[ ]?9?[0-9]{4}[ -][0-9]{4}"  # Brazil: (11) 98765-4321
+    r"|0[1-9][0-9]{0,3}(?:[ /.-][0-9]{2,8}){1,4}"  # national trunk 0: 020 7946 0958
+)
+_EDGE = ".,/-"
+
+Check = Callable[["re.Match[str]", str], "Span | None"]
+
+
+def _digits_of(value: str) -> str:
+    return "".join(char for char in value if char.isdigit())
+
+
+def _separators(value: str) -> str:
+    return "".join(char for char in value if not char.isdigit())
+
+
+def _cnpj(match: re.Match[str], text: str) -> Span | None:
+    value = match.group()
+    digits = _digits_of(value)
+    separators = _separators(value)
+    if separators not in ("", "../-") or not boundary_after(text, match.end(), _EDGE):
+        return None
+    if not is_cnpj(digits) or (not separators and looks_like_datetime(digits)):
+        return None
+    return match.span()
+
+
+def _cpf(match: re.Match[str], text: str) -> Span | None:
+    value = match.group()
+    if _separators(value) not in ("", "..-") or not boundary_after(text, match.end(), _EDGE):
+        return None
+    return match.span() if is_cpf(_digits_of(value)) else None
+
+
+def _card(match: re.Match[str], text: str) -> Span | None:
+    if not boundary_after(text, match.end(), _EDGE) or not is_card_number(match.group()):
+        return None
+    return match.span()
+
+
+def _ipv4(match: re.Match[str], text: str) -> Span | None:
+    start = match.start()
+    # Only a dot continues an address ("1.2.3.4.5" is a version); "/24", "-", "," do not.
+    if not boundary_after(text, match.end(), ".") or not is_personal_ipv4(match.group()):
+        return None
+    if _after_version_word(text[max(0, start - 12) : start]):
+        return None  # "version 1.2.3.4", "v1.2.3.4"
+    if start >= 2 and text[start - 1] == "/" and not boundary_before(text, start - 1):
+        return None  # product token: "Chrome/120.0.0.0"
+    cidr = _CIDR_SUFFIX.match(text, match.end())
+    if cidr and _is_network(match.group(), int(cidr.group(1))):
+        return None  # "10.0.0.0/8" names a network, not a host
+    return match.span()
+
+
+def _after_version_word(before: str) -> bool:
+    """``before`` ends with the word v, ver or version (then maybe ``=``, ``:``, quotes)."""
+    before = before.lower().rstrip(" \t=:\"'")
+    for word in ("version", "ver", "v"):
+        if before.endswith(word):
+            cut = len(before) - len(word)
+            return cut == 0 or not before[cut - 1].isalpha()
+    return False
+
+
+def _is_network(address: str, prefix: int) -> bool:
+    try:
+        ipaddress.IPv4Network(f"{address}/{prefix}")  # strict: host bits must be zero
+    except ValueError:
+        return False
+    return True
+
+
+def _phone(match: re.Match[str], text: str) -> Span | None:
+    value = match.group()
+    start, end = match.span()
+    if value.startswith("(") and ")" not in value:
+        start += 1  # "(415 555-2671": the bracket belongs to the text around
+        value = value[1:]
+    if not 8 <= sum(char.isdigit() for char in value) <= 15:
+        return None  # E.164 numbers have at most 15 digits; fewer than 8 is not a phone
+    if not boundary_before(text, start, "+" + _EDGE):
+        return None
+    if not boundary_after(text, end, _EDGE) or text[end : end + 1] == ":":
+        return None  # "06/12/2024 10:30" is a date and a time
+    return start, end
+
+
+# kind -> (pattern, check, digits a run needs, other character the run needs)
+_RULES: dict[str, tuple[re.Pattern[str], Check, int, str]] = {
+    "cnpj": (_CNPJ, _cnpj, 14, ""),
+    "cpf": (_CPF, _cpf, 11, ""),
+    "card": (_CARD, _card, 13, ""),
+    "ip": (_IPV4, _ipv4, 4, "."),
+    "phone": (_PHONE, _phone, 8, ""),
+}
+# A run of bare digits is one number (a run is maximal): only these lengths can be a finding.
+# Phones without separators start with "+", so they are never bare digits.
+_BARE_LENGTHS: dict[str, range] = {
+    "cnpj": range(14, 15),
+    "cpf": range(11, 12),
+    "card": range(13, 20),
+    "ip": range(0),
+    "phone": range(0),
+}
+
+
+def number_detector(enabled: Collection[str]) -> Detector | None:
+    """One detector for every enabled kind of number (``None`` if none is enabled)."""
+    rules = [(kind, *_RULES[kind]) for kind in NUMBER_KINDS if kind in enabled]
+    if not rules:
+        return None
+    fewest = min(rule[3] for rule in rules)
+
+    def find(text: str) -> Iterator[Finding]:
+        for run in _RUN.finditer(text):
+            start, end = run.span()
+            value = run.group()
+            if value.isdigit():  # ids, timestamps, counters: most runs, settled cheaply
+                for kind, pattern, check, _, _ in rules:
+                    if len(value) in _BARE_LENGTHS[kind]:
+                        match = pattern.fullmatch(text, start, end)
+                        span = check(match, text) if match is not None else None
+                        if span is not None:
+                            yield span[0], span[1], kind
+                            break
+                continue
+            digits = count_digits(value)
+            taken: list[Finding] = []
+            for kind, pattern, check, needed, char in rules:
+                if digits < needed or (char and char not in value):
+                    continue
+                for match in pattern.finditer(text, start, end):
+                    span = check(match, text)
+                    if span is not None and not any(
+                        s < span[1] and span[0] < e for s, e, _ in taken
+                    ):
+                        taken.append((span[0], span[1], kind))
+                        digits -= count_digits(text[span[0] : span[1]])
+            yield from sorted(taken)
+
+    return Detector("numbers", find, min_digits=fewest)

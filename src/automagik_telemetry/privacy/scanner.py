@@ -1,0 +1,176 @@
+"""``TextScanner``: one pass over a string with every enabled detector.
+
+Detectors run in a fixed order (secrets before personal data, the most specific first), each
+seeing the text as the previous one left it. A finding is replaced by a placeholder
+(``<email>``) or a keyed pseudonym (``<email:kqhgtmnvsoup>``); nothing else in the string
+changes, and a string with no finding is returned as the very same object, so callers can
+tell "unchanged" with ``is``.
+
+Choosing which detectors run is itself one pass: the literal triggers of all detectors form
+one alternation, so a single ``findall`` over the lower-cased text says which detectors can
+possibly match, and one digit count settles the number detectors. Typically one or two of
+them run, not twenty.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import Any
+
+from ..diagnostics import internal_log
+from .detector import PLACEHOLDER, Detector, Finding, count_digits
+from .options import ScrubMatch
+from .pseudonym import Pseudonymizer
+
+__all__ = ["Counts", "TextScanner"]
+
+Counts = dict[str, int]
+
+
+class TextScanner:
+    """Finds and replaces sensitive values in one string. Stateless and thread-safe."""
+
+    def __init__(
+        self,
+        detectors: Sequence[Detector],
+        *,
+        extra_patterns: Sequence[re.Pattern[str]] = (),
+        callback: Callable[[ScrubMatch], bool] | None = None,
+        pseudonymizer: Pseudonymizer | None = None,
+    ) -> None:
+        self.detectors = tuple(detectors) + tuple(
+            Detector("custom", _custom(pattern)) for pattern in extra_patterns
+        )
+        self._callback = callback
+        self._pseudonymizer = pseudonymizer
+        self._by_trigger: dict[str, int] = {}
+        self._by_bit: dict[int, Detector] = {}
+        self._always = 0
+        for index, detector in enumerate(self.detectors):
+            bit = 1 << index
+            self._by_bit[bit] = detector
+            for trigger in detector.triggers:
+                self._by_trigger[trigger] = self._by_trigger.get(trigger, 0) | bit
+            if not detector.triggers:
+                self._always |= bit
+        self._hints = re.compile(_trie(self._by_trigger)) if self._by_trigger else None
+        # Shorter than the shortest possible built-in finding (an IPv6 address like "1::"):
+        # nothing to do at all. User patterns may match anything.
+        self._min_length = 1 if extra_patterns else 3
+
+    def placeholder(self, kind: str, value: str) -> str:
+        """``<kind>``, or ``<kind:pseudonym>`` in hash mode."""
+        if self._pseudonymizer is None:
+            return f"<{kind}>"
+        return f"<{kind}:{self._pseudonymizer(kind, value)}>"
+
+    def selected(self, text: str) -> list[Detector]:
+        """The detectors whose gates pass on ``text``, in order.
+
+        Gates are judged once, on the original text. A replacement never creates anything a
+        later detector should find (placeholders hold no digits and no sensitive data), so
+        at worst a detector selected on the original runs and finds nothing.
+        """
+        mask = self._always
+        if self._hints is not None:
+            for hint in self._hints.findall(text.lower()):
+                mask |= self._by_trigger[hint]
+        digits = -1
+        chosen = []
+        while mask:
+            bit = mask & -mask  # lowest set bit: detectors come out in order
+            mask ^= bit
+            detector = self._by_bit[bit]
+            if detector.min_digits:
+                if digits < 0:
+                    digits = count_digits(text)
+                if digits < detector.min_digits:
+                    continue
+            if detector.gate is not None and not detector.gate(text):
+                continue
+            if detector.probe is None or detector.probe.search(text) is not None:
+                chosen.append(detector)
+        return chosen
+
+    def scan(self, text: str) -> tuple[str, Counts | None]:
+        """``text`` with every finding replaced, and how many of each kind were found."""
+        if len(text) < self._min_length:
+            return text, None
+        counts: Counts | None = None
+        for detector in self.selected(text):
+            text, found = self._replace(text, detector.find(text), counts)
+            if found is not None:
+                counts = found
+        return text, counts
+
+    def _replace(
+        self, text: str, findings: Iterator[Finding], counts: Counts | None
+    ) -> tuple[str, Counts | None]:
+        """``text`` with ``findings`` replaced; ``counts`` updated (created if needed), or
+        ``None`` when nothing was replaced."""
+        first = next(findings, None)
+        if first is None:
+            return text, None  # the usual case: nothing found, nothing to set up
+        protected = [m.span() for m in PLACEHOLDER.finditer(text)] if "<" in text else []
+        pieces: list[str] = []
+        last = 0
+        for start, end, kind in itertools.chain((first,), findings):
+            if protected and any(s < end and start < e for s, e in protected):
+                continue  # never redact (part of) an earlier replacement
+            value = text[start:end]
+            if self._callback is not None and self._keep(kind, value):
+                continue
+            pieces.append(text[last:start])
+            pieces.append(self.placeholder(kind, value))
+            last = end
+            counts = counts if counts is not None else {}
+            counts[kind] = counts.get(kind, 0) + 1
+        if not pieces:
+            return text, None
+        pieces.append(text[last:])
+        return "".join(pieces), counts
+
+    def _keep(self, kind: str, value: str) -> bool:
+        assert self._callback is not None
+        try:
+            return self._callback(ScrubMatch(kind, value)) is True
+        except Exception:
+            internal_log.error(
+                "privacy.callback", "scrubbing callback failed; redacting the value", exc_info=True
+            )
+            return False
+
+
+def _trie(words: Iterable[str]) -> str:
+    """A regex matching exactly ``words``, shaped as a trie (``a(?:kia|sia|ws)``): at each
+    position the regex engine tests one branch per distinct next character instead of one
+    per word, which makes this ~2x faster than a flat alternation."""
+    root: dict[str, dict[str, Any]] = {}
+    for word in words:
+        node = root
+        for char in word:
+            node = node.setdefault(char, {})
+        node[""] = {}
+
+    def build(node: dict[str, dict[str, Any]]) -> str:
+        branches = [re.escape(char) + build(child) for char, child in sorted(node.items()) if char]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        return f"(?:{body})?" if "" in node else body
+
+    return build(root)
+
+
+def _custom(pattern: re.Pattern[str]) -> Callable[[str], Iterator[Finding]]:
+    """A user pattern's matches as ``custom`` findings, minus empty ones (replacing "" would
+    grow every string)."""
+
+    def find(text: str) -> Iterator[Finding]:
+        for match in pattern.finditer(text):
+            if match.end() > match.start():
+                yield match.start(), match.end(), "custom"
+
+    return find
