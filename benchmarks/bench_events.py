@@ -23,7 +23,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 
 ATTRIBUTES = {"feature_name": "export", "feature_category": "cli", "count": 3}
 SCENARIOS = (
@@ -43,50 +43,13 @@ PAIRS = (
 )
 
 
-def noop_backend(config: object) -> object:
-    """Exporters that do nothing: the whole pipeline runs, nothing leaves the process."""
-    from opentelemetry.sdk._logs.export import LogRecordExporter, LogRecordExportResult
-    from opentelemetry.sdk.metrics.export import MetricExporter, MetricExportResult
-    from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
-
-    from automagik_telemetry.exporters import SignalExporters
-
-    class Spans(SpanExporter):
-        def export(self, spans: Sequence[object]) -> SpanExportResult:  # type: ignore[override]
-            return SpanExportResult.SUCCESS
-
-    class Logs(LogRecordExporter):
-        def export(self, batch: Sequence[object]) -> LogRecordExportResult:  # type: ignore[override]
-            return LogRecordExportResult.SUCCESS
-
-        def force_flush(self, timeout_millis: int = 0) -> bool:
-            return True
-
-        def shutdown(self) -> None:
-            pass
-
-    class Metrics(MetricExporter):
-        def export(
-            self, metrics_data: object, timeout_millis: float = 0, **_: object
-        ) -> MetricExportResult:  # type: ignore[override]
-            return MetricExportResult.SUCCESS
-
-        def force_flush(self, timeout_millis: float = 0) -> bool:
-            return True
-
-        def shutdown(self, timeout_millis: float = 0, **_: object) -> None:
-            pass
-
-    return SignalExporters(Spans(), Logs(), Metrics())
-
-
 def _setup(scenario: str) -> Callable[[], None]:
     """The call to time; consent on for the ``*_on`` and ``direct_*`` scenarios, which all use
     the pipeline configure_automagik() builds (so both sides pay the same exporters)."""
     import automagik_telemetry as at
     from automagik_telemetry.exporters import BACKEND_FACTORIES
 
-    BACKEND_FACTORIES["otlp"] = "bench_events:noop_backend"
+    BACKEND_FACTORIES["otlp"] = "noop_backend:noop_backend"
     consent_on = scenario.endswith("_on") or scenario.startswith("direct_")
     handle = at.configure_automagik(service_name="bench", enabled=True if consent_on else None)
     attributes = ATTRIBUTES

@@ -21,24 +21,9 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 
 SCENARIOS = ("api_no_sdk", "consent_off", "sdk_batch_noop", "automagik_on")
-
-
-def noop_backend(config: object) -> object:
-    """A backend whose span exporter does nothing: the pipeline up to the exporter."""
-    from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
-
-    from automagik_telemetry.exporters import SignalExporters
-    from automagik_telemetry.exporters.console import build_console_exporters
-
-    class NoOp(SpanExporter):
-        def export(self, spans: Sequence[object]) -> SpanExportResult:  # type: ignore[override]
-            return SpanExportResult.SUCCESS
-
-    console = build_console_exporters(config)  # type: ignore[arg-type]
-    return SignalExporters(NoOp(), console.logs, console.metrics)
 
 
 def _setup(scenario: str) -> Callable[[], None]:
@@ -49,13 +34,15 @@ def _setup(scenario: str) -> Callable[[], None]:
         from opentelemetry.sdk.trace.export import BatchSpanProcessor
 
         provider = TracerProvider()
-        provider.add_span_processor(BatchSpanProcessor(noop_backend(None).spans))  # type: ignore[attr-defined]
+        from noop_backend import NoOpSpanExporter
+
+        provider.add_span_processor(BatchSpanProcessor(NoOpSpanExporter()))
         trace.set_tracer_provider(provider)
     elif scenario in ("consent_off", "automagik_on"):
         from automagik_telemetry import configure_automagik
         from automagik_telemetry.exporters import BACKEND_FACTORIES
 
-        BACKEND_FACTORIES["otlp"] = "bench_overhead:noop_backend"
+        BACKEND_FACTORIES["otlp"] = "noop_backend:noop_backend"
         configure_automagik(
             service_name="bench", enabled=True if scenario == "automagik_on" else None
         )

@@ -255,3 +255,22 @@ def test_console_script_and_module_entry_point(tmp_path: Path) -> None:
     assert status.returncode == 0
     assert json.loads(status.stdout)["rule"] == "stored_on"
     assert ConsentStore(tmp_path).read_preference() is not None
+
+
+def test_status_shows_what_waits_in_the_spool_and_what_was_dropped(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from automagik_telemetry.spool.store import SpoolStore
+
+    monkeypatch.setenv("OTEL_SERVICE_NAME", "my tool")
+    directory = tmp_path / "xdg-cache" / "automagik" / "spool" / "my_tool" / "otlp-0123456789"
+    store = SpoolStore(directory, max_bytes=100, max_age=3600)
+    store.write("traces", b"x" * 40)
+    store.write("traces", b"y" * 200)  # bigger than the whole budget: refused, counted
+    assert run("status") == 0
+    out = capsys.readouterr().out
+    assert "spool:        otlp-0123456789: 1 batches, 54 bytes, oldest" in out
+    assert "dropped (too_large): 1 batches, 214 bytes" in out
+    assert run("status", "--json") == 0
+    spool = json.loads(capsys.readouterr().out)["spool"]["otlp-0123456789"]
+    assert (spool["batches"], spool["dropped"]["too_large"]["batches"]) == (1, 1)

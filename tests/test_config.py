@@ -244,3 +244,51 @@ def test_configuration_doc_lists_every_setting_and_variable() -> None:
         assert f"`{name}`" in text, f"docs/CONFIGURATION.md does not document {name}"
         for variable in spec.env:
             assert f"`{variable}`" in text, f"docs/CONFIGURATION.md does not mention {variable}"
+
+
+@pytest.mark.parametrize(
+    ("raw", "size"),
+    [
+        ("1048576", 1048576),
+        ("500MB", 500 * 10**6),
+        ("2GiB", 2 * 2**30),
+        ("64k", 64_000),
+        ("1.5 MiB", int(1.5 * 2**20)),
+        ("10b", 10),
+    ],
+)
+def test_spool_budget_accepts_sizes_with_units(raw: str, size: int) -> None:
+    config = TelemetryConfig.resolve({"AUTOMAGIK_TELEMETRY_SPOOL_MAX_BYTES": raw})
+    assert config.spool_max_bytes == size
+
+
+@pytest.mark.parametrize(
+    ("env", "setting"),
+    [
+        ({"AUTOMAGIK_TELEMETRY_SPOOL_MAX_BYTES": "lots"}, "spool_max_bytes"),
+        ({"AUTOMAGIK_TELEMETRY_SPOOL_MAX_BYTES": "0MB"}, "spool_max_bytes"),
+        ({"AUTOMAGIK_TELEMETRY_QUEUE_SIZE": "0"}, "queue_size"),
+        ({"OTEL_BSP_MAX_EXPORT_BATCH_SIZE": "many"}, "batch_size"),
+        ({"AUTOMAGIK_TELEMETRY_SPOOL_MAX_AGE": "forever"}, "spool_max_age"),
+    ],
+)
+def test_bad_reliability_settings_are_refused(env: dict[str, str], setting: str) -> None:
+    with pytest.raises(ConfigurationError) as caught:
+        TelemetryConfig.resolve(env)
+    assert caught.value.setting == setting
+
+
+def test_reliability_settings_from_the_standard_variables_and_code() -> None:
+    env = {
+        "OTEL_BSP_MAX_QUEUE_SIZE": "4096",
+        "OTEL_BSP_MAX_EXPORT_BATCH_SIZE": "256",
+        "OTEL_BSP_SCHEDULE_DELAY": "200",
+        "AUTOMAGIK_TELEMETRY_SPOOL_MAX_AGE": "2d",
+        "AUTOMAGIK_TELEMETRY_SPOOL": "false",
+    }
+    config = TelemetryConfig.resolve(env)
+    assert (config.queue_size, config.batch_size, config.schedule_delay) == (4096, 256, 0.2)
+    assert (config.spool_max_age, config.spool) == (2 * 86400.0, False)
+    assert TelemetryConfig(spool_max_bytes=1000, queue_size=10).spool_max_bytes == 1000
+    with pytest.raises(ConfigurationError):
+        TelemetryConfig(queue_size=True)

@@ -157,6 +157,33 @@ _SPECS: dict[str, _Spec] = {
     "log_level": _Spec(
         ("AUTOMAGIK_TELEMETRY_LOG_LEVEL", "OTEL_PYTHON_LOG_HANDLER_LEVEL"), v.parse_log_level
     ),
+    # -- reliability: the in-memory queue and the durable spool (docs/RELIABILITY.md) ---------
+    "queue_size": _Spec(
+        ("AUTOMAGIK_TELEMETRY_QUEUE_SIZE", "OTEL_BSP_MAX_QUEUE_SIZE"), v.parse_positive_int
+    ),
+    "batch_size": _Spec(
+        ("AUTOMAGIK_TELEMETRY_BATCH_SIZE", "OTEL_BSP_MAX_EXPORT_BATCH_SIZE"),
+        _optional(v.parse_positive_int),
+    ),
+    "schedule_delay": _Spec(
+        ("AUTOMAGIK_TELEMETRY_SCHEDULE_DELAY", "OTEL_BSP_SCHEDULE_DELAY"),
+        v.parse_positive_seconds,
+        v.parse_duration_ms,
+    ),
+    "spool": _Spec(("AUTOMAGIK_TELEMETRY_SPOOL",), v.parse_bool),
+    "spool_dir": _Spec(("AUTOMAGIK_TELEMETRY_SPOOL_DIR",), _optional(v.parse_path)),
+    "spool_max_bytes": _Spec(("AUTOMAGIK_TELEMETRY_SPOOL_MAX_BYTES",), v.parse_byte_size),
+    "spool_max_age": _Spec(
+        ("AUTOMAGIK_TELEMETRY_SPOOL_MAX_AGE",), v.parse_positive_seconds, v.parse_duration_ms
+    ),
+    "retry_initial_backoff": _Spec(
+        ("AUTOMAGIK_TELEMETRY_RETRY_INITIAL_BACKOFF",),
+        v.parse_positive_seconds,
+        v.parse_duration_ms,
+    ),
+    "retry_max_backoff": _Spec(
+        ("AUTOMAGIK_TELEMETRY_RETRY_MAX_BACKOFF",), v.parse_positive_seconds, v.parse_duration_ms
+    ),
     "scrubbing": _Spec((), _scrubbing),
     "scrubbing_mode": _Spec(("AUTOMAGIK_TELEMETRY_SCRUBBING_MODE",), _optional(_scrubbing_mode)),
     "capture_genai_content": _Spec(
@@ -248,6 +275,25 @@ class TelemetryConfig:
     """Send stdlib ``logging`` records to the OTel logs pipeline (with trace correlation)."""
     log_level: int | str = "WARNING"
     """Threshold for captured ``logging`` records: a level name or number (default WARNING)."""
+    queue_size: int = 32_768
+    """Items per signal waiting for export in memory (a span takes under 1 KB there); past
+    it the oldest are dropped and counted."""
+    batch_size: int | None = None
+    """Items per export; default: the backend's choice (512 for OTLP, 2048 for ClickHouse)."""
+    schedule_delay: float = 5.0
+    """Seconds between exports when the batch is not full."""
+    spool: bool = True
+    """Keep batches a backend did not take on disk and replay them (docs/RELIABILITY.md)."""
+    spool_dir: Path | None = None
+    """Where the spool lives (default: the per-OS user cache dir, per service and backend)."""
+    spool_max_bytes: int = 128 * 2**20
+    """Disk budget of the spool, per backend (environment: ``500MB``, ``2GiB``, ...)."""
+    spool_max_age: float = 7 * 86_400.0
+    """Seconds a spooled batch is kept before it is dropped as stale (environment: ``7d``)."""
+    retry_initial_backoff: float = 1.0
+    """Seconds before the spool retries a backend after a failure; doubles per failure."""
+    retry_max_backoff: float = 30.0
+    """Upper bound of that wait (a ``Retry-After`` from the backend may ask for longer)."""
     scrubbing: ScrubbingOptions = field(default_factory=ScrubbingOptions)
     """How personal data and secrets are scrubbed (see docs/PRIVACY.md); from code only."""
     scrubbing_mode: str | None = None

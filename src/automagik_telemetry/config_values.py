@@ -31,8 +31,21 @@ __all__ = [
 
 _TRUE = frozenset({"1", "true", "yes", "on", "y"})
 _FALSE = frozenset({"0", "false", "no", "off", "n", ""})
-_DURATION = re.compile(r"^\s*(?P<num>[0-9]*\.?[0-9]+)\s*(?P<unit>ms|s|m)?\s*$", re.IGNORECASE)
-_UNIT_MS = {"ms": 1.0, "s": 1000.0, "m": 60_000.0}
+_DURATION = re.compile(r"^\s*(?P<num>[0-9]*\.?[0-9]+)\s*(?P<unit>ms|s|m|h|d)?\s*$", re.IGNORECASE)
+_UNIT_MS = {"ms": 1.0, "s": 1000.0, "m": 60_000.0, "h": 3_600_000.0, "d": 86_400_000.0}
+_SIZE = re.compile(r"^\s*(?P<num>[0-9]*\.?[0-9]+)\s*(?P<unit>[kmgt]i?b?|b)?\s*$", re.IGNORECASE)
+_SIZE_UNITS = {
+    "": 1,
+    "b": 1,
+    "k": 10**3,
+    "m": 10**6,
+    "g": 10**9,
+    "t": 10**12,
+    "ki": 2**10,
+    "mi": 2**20,
+    "gi": 2**30,
+    "ti": 2**40,
+}
 _LOG_LEVELS = {
     "notset": 0,
     "debug": 10,
@@ -87,14 +100,15 @@ def parse_url(
 
 def parse_duration_ms(value: object, setting: str, source: str | None = None) -> float:
     """A duration written in the environment: milliseconds by default (as the OTel
-    ``*_TIMEOUT`` variables and the seed SDK use), or with a unit: ``500ms``, ``5s``, ``1m``.
+    ``*_TIMEOUT`` variables and the seed SDK use), or with a unit: ``500ms``, ``5s``, ``1m``,
+    ``12h``, ``7d``.
     Returns seconds."""
     match = _DURATION.match(value) if isinstance(value, str) else None
     if match is None or float(match["num"]) <= 0:
         raise ConfigurationError(
             setting,
             value,
-            "a positive number of milliseconds, or with a unit: 500ms, 5s, 1m",
+            "a positive number of milliseconds, or with a unit: 500ms, 5s, 1m, 12h, 7d",
             source=source,
         )
     unit = (match["unit"] or "ms").lower()
@@ -185,4 +199,29 @@ def parse_log_level(value: object, setting: str, source: str | None = None) -> i
         value,
         "a logging level: debug, info, warning, error, critical, or a number such as 20",
         source=source,
+    )
+
+
+def parse_positive_int(value: object, setting: str, source: str | None = None) -> int:
+    """A count: a positive whole number (or its decimal string)."""
+    number: object = value
+    if isinstance(value, str) and value.strip().isdigit():
+        number = int(value.strip())
+    if isinstance(number, int) and not isinstance(number, bool) and number > 0:
+        return number
+    raise ConfigurationError(setting, value, "a positive whole number, e.g. 2048", source=source)
+
+
+def parse_byte_size(value: object, setting: str, source: str | None = None) -> int:
+    """A size in bytes: a number, or with a unit (``500MB``, ``2GiB``, ``64k``)."""
+    if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+        return value
+    match = _SIZE.match(value) if isinstance(value, str) else None
+    if match is not None:
+        unit = (match["unit"] or "").lower().removesuffix("b")
+        size = int(float(match["num"]) * _SIZE_UNITS[unit])
+        if size > 0:
+            return size
+    raise ConfigurationError(
+        setting, value, "a positive size in bytes, or with a unit: 500MB, 2GiB, 64k", source=source
     )

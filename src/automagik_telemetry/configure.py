@@ -14,7 +14,7 @@ import threading
 from opentelemetry import _logs, metrics, trace
 
 from .config import TelemetryConfig
-from .consent.decision import ConsentDecision, decide_consent
+from .consent.decision import REFUSALS, ConsentDecision, decide_consent
 from .consent.runtime import ConsentState, set_process_consent
 from .consent.store import ConsentStore
 from .diagnostics import internal_log
@@ -22,6 +22,7 @@ from .logcapture import LogCapture, install_log_capture
 from .pipeline import Pipeline, build_pipeline
 from .resource import build_resource
 from .shutdown import ExitFlusher, Runner, run_bounded
+from .spool.spool import purge_spools
 from .status import TelemetryStatus, build_status
 
 __all__ = ["TelemetryHandle", "configure_automagik", "current_handle"]
@@ -65,11 +66,16 @@ class TelemetryHandle:
                 current.reason if not current.enabled else "telemetry was shut down",
                 current.rule if not current.enabled else "shut_down",
             )
+        dropped: dict[str, int] = {}
+        for stage in self.pipeline.stages if self.pipeline is not None else ():
+            for signal, count in stage.dropped.items():
+                dropped[signal] = dropped.get(signal, 0) + count
         return build_status(
             self.config,
             current,
             next_start=decide_consent(self.config),
             running=self.enabled,
+            queue_dropped=dropped,
         )
 
     def force_flush(self, timeout: float | None = None) -> bool:
@@ -133,6 +139,9 @@ def configure_automagik(
                 capture = install_log_capture(
                     pipeline.logger_provider, consent, resolved.log_threshold
                 )
+        elif consent.initial.rule in REFUSALS:
+            # Spooled data of a user who said no is deleted, never sent (no thread needed).
+            purge_spools(resolved.spool_dir, resolved.service_name, "consent_revoked")
         _handle = TelemetryHandle(resolved, consent, pipeline, capture)
         if pipeline is not None:
             atexit.register(_handle._shutdown_at_exit)

@@ -8,11 +8,11 @@ thread when telemetry is set up and only wakes it at exit.
 
 from __future__ import annotations
 
-import os
 import threading
 from collections.abc import Callable
 
 from .diagnostics import internal_log
+from .forking import after_fork_in_child
 
 __all__ = ["ExitFlusher", "Runner", "run_bounded"]
 
@@ -40,7 +40,7 @@ class ExitFlusher:
 
     def __init__(self) -> None:
         self._start()
-        os.register_at_fork(after_in_child=self._start)
+        after_fork_in_child(self._start)
 
     def _start(self) -> None:
         self._go = threading.Event()

@@ -8,6 +8,7 @@ from typing import Any
 from .config import TelemetryConfig
 from .consent.decision import ConsentDecision
 from .consent.store import ConsentStore
+from .spool.spool import spooled_stats
 
 __all__ = ["TelemetryStatus", "build_status", "describe_destinations"]
 
@@ -29,6 +30,11 @@ class TelemetryStatus:
     pending: str | None = None
     """A change that waits for the next start (opting in never applies to a running app)."""
     config_sources: dict[str, str] = field(default_factory=dict)
+    spool: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """Per backend directory: batches and bytes waiting on disk, the oldest one's age in
+    seconds, and what was dropped (by reason) since the spool was created."""
+    queue_dropped: dict[str, int] = field(default_factory=dict)
+    """Items this process's memory budget pushed out, per signal (a running app only)."""
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -50,6 +56,20 @@ class TelemetryStatus:
         ]
         if self.pending:
             lines.append(f"  pending:      {self.pending}")
+        for name, spool in self.spool.items():
+            age = spool["oldest_age_seconds"]
+            waiting = f"{spool['batches']} batches, {spool['bytes']} bytes"
+            if age is not None:
+                waiting += f", oldest {age:.0f}s"
+            lines.append(f"  spool:        {name}: {waiting}")
+            for reason, counts in sorted(spool["dropped"].items()):
+                lines.append(
+                    f"                dropped ({reason}): {counts['batches']} batches, "
+                    f"{counts['bytes']} bytes"
+                )
+        for signal, count in sorted(self.queue_dropped.items()):
+            if count:
+                lines.append(f"  queue:        {count} {signal} dropped (memory budget full)")
         if self.config_sources:
             sources = ", ".join(f"{k} ({v})" for k, v in sorted(self.config_sources.items()))
             lines.append(f"  settings:     {sources}")
@@ -81,6 +101,7 @@ def build_status(
     next_start: ConsentDecision,
     running: bool,
     store: ConsentStore | None = None,
+    queue_dropped: dict[str, int] | None = None,
 ) -> TelemetryStatus:
     store = store if store is not None else ConsentStore(config.config_dir)
     pending = None
@@ -103,4 +124,14 @@ def build_status(
         running=running,
         pending=pending,
         config_sources=dict(config.sources),
+        spool={
+            name: {
+                "batches": stats.batches,
+                "bytes": stats.bytes,
+                "oldest_age_seconds": stats.oldest_age,
+                "dropped": stats.dropped,
+            }
+            for name, stats in spooled_stats(config.spool_dir, config.service_name).items()
+        },
+        queue_dropped=dict(queue_dropped or {}),
     )

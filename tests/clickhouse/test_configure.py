@@ -18,9 +18,9 @@ from tests.support.otlp_receiver import OTLPReceiver
 
 
 def batch_size(handle: Any) -> int:
-    """The span batch size the pipeline chose (SDK internals, read-only)."""
-    [privacy] = handle.pipeline.tracer_provider._active_span_processor._span_processors
-    return int(privacy.next_processor._batch_processor._max_export_batch_size)
+    """The span batch size the pipeline chose for its (only) backend."""
+    [stage] = handle.pipeline.stages
+    return int(stage.spans.buffer.batch_size)
 
 
 def emit_all_signals() -> None:

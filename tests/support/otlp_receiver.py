@@ -7,8 +7,10 @@ connections, so "nothing was sent" can be asserted as "nobody even connected".
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import http.server
+import socket
 import threading
 import time
 import zlib
@@ -71,8 +73,13 @@ class OTLPReceiver:
     connections: int = 0
     _server: http.server.ThreadingHTTPServer | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    _port: int = 0
+    _in_flight: int = 0
+    _sockets: list[socket.socket] = field(default_factory=list)
 
-    def start(self) -> OTLPReceiver:
+    def start(self, port: int = 0) -> OTLPReceiver:
+        """Listen on ``port`` (0: any free port; pass the old port to come back after
+        ``stop()``, as a restarted collector would)."""
         receiver = self
 
         class Server(http.server.ThreadingHTTPServer):
@@ -85,6 +92,7 @@ class OTLPReceiver:
                 request = super().get_request()
                 with receiver._lock:
                     receiver.connections += 1
+                    receiver._sockets.append(request[0])
                 return request
 
         class Handler(http.server.BaseHTTPRequestHandler):
@@ -96,18 +104,37 @@ class OTLPReceiver:
             def log_message(self, format: str, *args: Any) -> None:
                 pass
 
-        self._server = Server(("127.0.0.1", 0), Handler)
+        self._server = Server(("127.0.0.1", port), Handler)
         threading.Thread(target=self._server.serve_forever, daemon=True).start()
         return self
 
     def stop(self) -> None:
+        """Stop listening, let requests being handled finish (as a collector shutting down
+        does: a batch it took is answered), then cut every open connection, kept-alive ones
+        too: down is down."""
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()
+            deadline = time.monotonic() + 5
+            while self._in_flight and time.monotonic() < deadline:
+                time.sleep(0.01)
+            with self._lock:
+                sockets, self._sockets = self._sockets, []
+            for sock in sockets:
+                with contextlib.suppress(OSError):
+                    sock.shutdown(socket.SHUT_RDWR)
+                sock.close()
+            self._port = int(self._server.server_address[1])
+            self._server = None
+
+    def restart(self) -> None:
+        """Come back on the same port after ``stop()``."""
+        self.start(self._port)
 
     @property
     def port(self) -> int:
-        assert self._server is not None
+        if self._server is None:
+            return self._port
         return int(self._server.server_address[1])
 
     @property
@@ -115,6 +142,15 @@ class OTLPReceiver:
         return f"http://127.0.0.1:{self.port}"
 
     def _handle(self, handler: http.server.BaseHTTPRequestHandler) -> None:
+        with self._lock:
+            self._in_flight += 1
+        try:
+            self._answer(handler)
+        finally:
+            with self._lock:
+                self._in_flight -= 1
+
+    def _answer(self, handler: http.server.BaseHTTPRequestHandler) -> None:
         length = int(handler.headers.get("Content-Length", "0"))
         body = handler.rfile.read(length) if length else b""
         encoding = handler.headers.get("Content-Encoding", "")

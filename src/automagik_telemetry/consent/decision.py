@@ -23,7 +23,12 @@ from .store import ConsentStore, StoredPreference
 if TYPE_CHECKING:
     from ..config import TelemetryConfig
 
-__all__ = ["ConsentDecision", "decide_consent"]
+__all__ = ["REFUSALS", "ConsentDecision", "decide_consent"]
+
+REFUSALS = frozenset(
+    {"do_not_track", "otel_sdk_disabled", "opt_out_file", "explicit_off", "stored_off"}
+)
+"""Rules by which someone said no (rather than nobody having said yes yet)."""
 
 _logger = logging.getLogger(__name__)
 _ENABLED_VAR = "AUTOMAGIK_TELEMETRY_ENABLED"

@@ -17,7 +17,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from .errors import StoreUnavailableError
+from ...forking import after_fork_in_child
+from .errors import EmbeddedStoreOwnedError, StoreUnavailableError
 from .settings import ClickHouseSettings
 
 __all__ = ["ClickHouseConnection", "compress"]
@@ -47,6 +48,13 @@ class ClickHouseConnection:
         """Set on close: retries waiting on it stop at once."""
         self._client: Any = None
         self._lock = threading.Lock()
+        self._owner = os.getpid()
+        after_fork_in_child(self._after_fork)
+
+    def _after_fork(self) -> None:
+        """A forked worker opens connections of its own; the parent's are not touched."""
+        self._lock = threading.Lock()
+        self._client = None
 
     @property
     def client(self) -> Any:
@@ -55,6 +63,8 @@ class ClickHouseConnection:
             if self.closing.is_set():
                 raise StoreUnavailableError("the ClickHouse exporter was shut down")
             if self._client is None:
+                if self.settings.url.embedded and os.getpid() != self._owner:
+                    raise EmbeddedStoreOwnedError(self.settings.url.path, self._owner)
                 self._client = self._open()
             return self._client
 

@@ -17,6 +17,7 @@ __all__ = [
     "RETRYABLE_CODES",
     "Backoff",
     "ClickHouseError",
+    "EmbeddedStoreOwnedError",
     "SchemaMismatchError",
     "StoreUnavailableError",
     "is_transient",
@@ -57,6 +58,20 @@ class SchemaMismatchError(ClickHouseError):
 class StoreUnavailableError(ClickHouseError):
     """The embedded store cannot be opened (another process holds it, or this process already
     holds a different one)."""
+
+
+class EmbeddedStoreOwnedError(ConnectionError):
+    """A forked worker tried to write to the embedded store its parent opened.
+
+    A connection problem, not a permanent one: the worker's batches go to the spool, which the
+    parent process — the store's owner — replays into the store.
+    """
+
+    def __init__(self, path: str, owner: int) -> None:
+        super().__init__(
+            f"the embedded store {path} belongs to process {owner}; this forked worker spools "
+            "its data for it (use a ClickHouse server to write from many processes)"
+        )
 
 
 def is_transient(error: BaseException) -> bool:

@@ -12,6 +12,7 @@ import threading
 import time
 from collections.abc import Callable
 
+from ...delivery.outcome import Delivery
 from ...diagnostics import internal_log
 from .connection import ClickHouseConnection
 from .ddl import table_ref
@@ -21,6 +22,8 @@ from .schema import prepare_table
 from .settings import ClickHouseSettings
 
 __all__ = ["ClickHouseSink"]
+
+_MISSING_TABLE_CODES = frozenset({60, 81})  # UNKNOWN_TABLE, UNKNOWN_DATABASE
 
 
 class ClickHouseSink:
@@ -52,7 +55,22 @@ class ClickHouseSink:
             self.connection.close()
 
     def write(self, kind: str, block: NativeBlock) -> bool:
-        """Insert ``block`` into the table of ``kind``; ``True`` once the server took it."""
+        """Insert ``block`` into the table of ``kind``, retrying transient failures within
+        ``timeout``; ``True`` once the server took it (the standalone exporters' policy)."""
+        return self._retrying(kind, block.rows, self._inserter(kind, block))
+
+    def write_once(self, kind: str, block: NativeBlock) -> Delivery:
+        """One attempt, classified: the durable spool decides about retries."""
+        try:
+            self._inserter(kind, block)()
+        except Exception as error:
+            if is_transient(error) or self._lost_table(kind, error):
+                return Delivery.retry(f"ClickHouse table {self.settings.tables[kind]}: {error}")
+            self._report(kind, block.rows, error, transient=False)
+            return Delivery.rejected(str(error))
+        return Delivery.ok()
+
+    def _inserter(self, kind: str, block: NativeBlock) -> Callable[[], None]:
         payloads: dict[frozenset[str], bytes] = {}
 
         def attempt() -> None:
@@ -63,7 +81,15 @@ class ClickHouseSink:
             table = table_ref(self.settings, self.settings.tables[kind])
             self.connection.insert(table, names, payloads[absent])
 
-        return self._retrying(kind, block.rows, attempt)
+        return attempt
+
+    def _lost_table(self, kind: str, error: Exception) -> bool:
+        """The table (or its database) disappeared under us: with ``create_schema`` the next
+        attempt recreates it, so this batch is worth keeping."""
+        if getattr(error, "code", None) not in _MISSING_TABLE_CODES:
+            return False
+        self._absent.pop(kind, None)
+        return self.settings.create_schema
 
     def _prepared(self, kind: str) -> frozenset[str]:
         absent = self._absent.get(kind)

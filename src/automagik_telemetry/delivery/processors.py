@@ -1,0 +1,83 @@
+"""``BufferedSpanProcessor`` and ``BufferedLogRecordProcessor``: our batch processors.
+
+They do what the SDK's ``BatchSpanProcessor``/``BatchLogRecordProcessor`` do, on a ``Buffer``:
+a memory budget instead of a 2,048-item cliff, spans kept compact while they wait, and at
+shutdown whatever could not be exported in time goes to the spool instead of the void.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any, Generic, TypeVar
+
+from opentelemetry.context import Context
+from opentelemetry.sdk._logs import LogRecordProcessor, ReadableLogRecord, ReadWriteLogRecord
+from opentelemetry.sdk.resources import Resource
+from opentelemetry.sdk.trace import ReadableSpan, SpanProcessor
+
+from .buffer import Buffer, Export, Spill
+from .queued import QueuedSpan
+
+__all__ = ["BufferedLogRecordProcessor", "BufferedSpanProcessor"]
+
+T = TypeVar("T")
+_EMPTY_CONTEXT = Context()
+_NO_RESOURCE = Resource.get_empty()
+
+
+class _Buffered(Generic[T]):
+    """What both processors share: a ``Buffer`` and its flush/shutdown with a time bound."""
+
+    name = "items"
+
+    def __init__(
+        self,
+        export: Export[Any],
+        *,
+        max_queue: int,
+        batch_size: int,
+        schedule_delay: float,
+        spill: Spill[Any] | None = None,
+        shutdown_timeout: float = 5.0,
+    ) -> None:
+        self.buffer: Buffer[T] = Buffer(
+            self.name,
+            export,
+            max_queue=max_queue,
+            batch_size=batch_size,
+            schedule_delay=schedule_delay,
+            spill=spill,
+        )
+        self.shutdown_timeout = shutdown_timeout
+
+    def force_flush(self, timeout_millis: int = 30000) -> bool:
+        return self.buffer.force_flush(timeout_millis / 1000)
+
+    def shutdown(self, timeout: float | None = None) -> None:
+        self.buffer.shutdown(self.shutdown_timeout if timeout is None else timeout)
+
+
+class BufferedSpanProcessor(_Buffered[QueuedSpan], SpanProcessor):
+    name = "spans"
+
+    def on_end(self, span: ReadableSpan) -> None:
+        if span.context is not None and span.context.trace_flags.sampled:
+            self.buffer.put(QueuedSpan.of(span))
+
+
+class BufferedLogRecordProcessor(_Buffered[ReadableLogRecord], LogRecordProcessor):
+    name = "log records"
+
+    def on_emit(self, log_record: ReadWriteLogRecord) -> None:
+        # As the SDK's batch processor does: a read-only copy that no longer holds the
+        # (possibly large) context the record was emitted in.
+        record = copy.copy(log_record.log_record)
+        record.context = _EMPTY_CONTEXT
+        self.buffer.put(
+            ReadableLogRecord(
+                log_record=record,
+                resource=log_record.resource or _NO_RESOURCE,
+                instrumentation_scope=log_record.instrumentation_scope,
+                limits=log_record.limits,
+            )
+        )

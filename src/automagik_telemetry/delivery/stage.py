@@ -1,0 +1,120 @@
+"""``DeliveryStage``: everything between the privacy processors and one backend.
+
+    buffer (memory budget, compact spans) ─> consent gate ─> one attempt at the backend
+                                                             └─ not taken ─> spool ─> replayer
+
+One stage per backend, so a slow or dead backend never holds up another, and each keeps its
+own spool (a batch ClickHouse did not take is never replayed to an OTLP collector).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from opentelemetry.sdk.metrics.export import MetricExporter
+
+from ..config import TelemetryConfig
+from ..consent.gate import (
+    ConsentGatedLogExporter,
+    ConsentGatedMetricExporter,
+    ConsentGatedSpanExporter,
+)
+from ..consent.runtime import ConsentState
+from ..spool.spool import Spool, spool_directory
+from .backend import Backend
+from .buffer import Spill
+from .exporters import DeliveringLogExporter, DeliveringMetricExporter, DeliveringSpanExporter
+from .processors import BufferedLogRecordProcessor, BufferedSpanProcessor
+
+__all__ = ["DEFAULT_BATCH_SIZE", "DeliveryStage"]
+
+DEFAULT_BATCH_SIZE = 512
+
+
+@dataclass
+class DeliveryStage:
+    backend: Backend
+    spool: Spool | None
+    spans: BufferedSpanProcessor
+    logs: BufferedLogRecordProcessor
+    metrics: MetricExporter
+    """Consent gate and delivery; the pipeline puts the metric scrubbing in front of it."""
+
+    @classmethod
+    def build(
+        cls, backend: Backend, config: TelemetryConfig, consent: ConsentState
+    ) -> DeliveryStage:
+        spool = None
+        if config.spool and backend.name != "console":
+            spool = Spool(
+                spool_directory(config.spool_dir, config.service_name, backend),
+                backend,
+                consent,
+                max_bytes=config.spool_max_bytes,
+                max_age=config.spool_max_age,
+                timeout=config.timeout,
+                first_delay=config.retry_initial_backoff,
+                max_delay=config.retry_max_backoff,
+            )
+            spool.start()
+        hint = backend.batch.max_export_batch_size if backend.batch else DEFAULT_BATCH_SIZE
+        buffer_options: dict[str, Any] = {
+            "max_queue": config.queue_size,
+            "batch_size": config.batch_size or hint,
+            "schedule_delay": config.schedule_delay,
+            "shutdown_timeout": config.shutdown_timeout,
+        }
+        span_exporter = ConsentGatedSpanExporter(
+            DeliveringSpanExporter(backend, spool, config.timeout), consent
+        )
+        log_exporter = ConsentGatedLogExporter(
+            DeliveringLogExporter(backend, spool, config.timeout), consent
+        )
+        return cls(
+            backend=backend,
+            spool=spool,
+            spans=BufferedSpanProcessor(
+                span_exporter.export,
+                spill=_spiller(backend, spool, "traces", consent),
+                **buffer_options,
+            ),
+            logs=BufferedLogRecordProcessor(
+                log_exporter.export,
+                spill=_spiller(backend, spool, "logs", consent),
+                **buffer_options,
+            ),
+            metrics=ConsentGatedMetricExporter(
+                DeliveringMetricExporter(backend, spool, config.timeout), consent
+            ),
+        )
+
+    @property
+    def dropped(self) -> dict[str, int]:
+        """Items the memory budget pushed out, per signal, since start."""
+        return {"traces": self.spans.buffer.dropped, "logs": self.logs.buffer.dropped}
+
+    def shutdown(self, deadline: float) -> None:
+        """Export or spill what is queued, then stop the replayer and the backend."""
+        for processor in (self.spans, self.logs):
+            processor.shutdown(max(0.0, deadline - time.monotonic()))
+        if self.spool is not None:
+            self.spool.stop(max(0.0, min(1.0, deadline - time.monotonic())))
+        self.backend.shutdown()
+
+
+def _spiller(
+    backend: Backend, spool: Spool | None, signal: str, consent: ConsentState
+) -> Spill[Any] | None:
+    """Where a shutdown puts what could not be exported in time: straight to the spool (no
+    network), through the same consent gate as a live export."""
+    if spool is None:
+        return None
+    if signal == "traces":
+        return ConsentGatedSpanExporter(
+            DeliveringSpanExporter(backend, spool, 0.0, spool_only=True), consent
+        ).export
+    return ConsentGatedLogExporter(
+        DeliveringLogExporter(backend, spool, 0.0, spool_only=True), consent
+    ).export

@@ -1,0 +1,157 @@
+"""Replay of spooled batches, in the background, until the backend takes them.
+
+Oldest batch first; after a failure, capped exponential backoff with jitter, or longer if the
+backend said ``Retry-After``. Consent is checked before every send: with consent off the spool
+is emptied, never sent; at the ``errors`` level only error spans and error log records go
+(metrics are usage data and are discarded). A file that is damaged, or that the backend
+rejects for good (a 400), is quarantined instead of being retried forever.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+from collections.abc import Callable
+
+from ..consent.gate import is_error_log, is_error_span
+from ..consent.runtime import ConsentState
+from ..consent_level import ConsentLevel
+from ..delivery.backend import Backend
+from ..delivery.outcome import Delivery
+from ..diagnostics import internal_log
+from .codec import decode_logs, decode_spans, encode_batch
+from .store import ClaimedBatch, CorruptBatchError, SpoolStore
+
+__all__ = ["Replayer"]
+
+IDLE = -1.0  # replay_one()'s answer for "nothing to send": wait for a nudge (or max_delay)
+
+
+class Replayer:
+    def __init__(
+        self,
+        store: SpoolStore,
+        backend: Backend,
+        consent: ConsentState,
+        *,
+        timeout: float,
+        first_delay: float = 1.0,
+        max_delay: float = 30.0,
+    ) -> None:
+        self.store = store
+        self.backend = backend
+        self.consent = consent
+        self.timeout = timeout
+        self.first_delay = first_delay
+        self.max_delay = max_delay
+        self.failures = 0
+        """Consecutive failed attempts: while > 0 the backend counts as down."""
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._stopped = False
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        self.store.recover_stale_claims()
+        self._thread = threading.Thread(
+            target=self._run, name=f"automagik-spool-{self.backend.name}", daemon=True
+        )
+        self._thread.start()
+
+    def nudge(self) -> None:
+        """New data was spooled: look at it now (unless backing off after a failure)."""
+        self._wake.set()
+
+    def stop(self, timeout: float) -> None:
+        self._stopped = True
+        self._wake.set()
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    def _run(self) -> None:
+        while not self._stopped:
+            delay = self.replay_one()
+            if delay and not self._stopped:
+                # Idle: new data of this process wakes us, and every max_delay we look for
+                # batches other processes (forked workers) spooled. Backing off: only stop wakes.
+                if delay == IDLE:
+                    self._wake.wait(self.max_delay)
+                else:
+                    self._stop.wait(delay)
+                self._wake.clear()
+
+    def replay_one(self) -> float:
+        """One step: send (or discard) the oldest batch. Returns the seconds to wait before
+        the next step: 0 to go on, the backoff after a failure, ``IDLE`` when empty."""
+        try:
+            return self._replay_one()
+        except Exception:
+            internal_log.error("spool.replay", "spool replay failed", exc_info=True)
+            return self._backoff(None)
+
+    def _replay_one(self) -> float:
+        level = self.consent.level
+        if level is ConsentLevel.OFF:
+            self.store.purge("consent_revoked")
+            return IDLE
+        batch = self.store.claim_next()
+        if batch is None:
+            self.failures = 0
+            return IDLE
+        try:
+            payload = batch.read()
+        except (CorruptBatchError, OSError) as error:
+            batch.quarantine(str(error))
+            return 0.0
+        if level is ConsentLevel.ERRORS:
+            filtered = errors_only(batch.signal, payload)
+            if filtered is None:
+                batch.done()
+                return 0.0
+            payload = filtered
+        try:
+            delivery = self.backend.send_request(batch.signal, payload, self.timeout)
+        except BaseException:
+            batch.release()  # not this process's to keep: another attempt, or process, may send it
+            raise
+        return self._settle(batch, delivery)
+
+    def _settle(self, batch: ClaimedBatch, delivery: Delivery) -> float:
+        if delivery.delivered:
+            batch.done()
+            self.failures = 0
+            return 0.0
+        if delivery.status == "rejected":
+            batch.quarantine(f"{self.backend.name} rejected it: {delivery.detail}")
+            return 0.0
+        batch.release()
+        internal_log.warning(
+            f"spool.retry.{self.backend.name}",
+            "spooled telemetry not delivered yet (%s); retrying with backoff",
+            delivery.detail,
+        )
+        return self._backoff(delivery.retry_after)
+
+    def _backoff(self, retry_after: float | None) -> float:
+        """Capped exponential backoff with full jitter; ``Retry-After`` is a lower bound."""
+        self.failures += 1
+        ceiling = min(self.max_delay, self.first_delay * 2 ** min(self.failures - 1, 30))
+        delay = random.uniform(ceiling / 2, ceiling)
+        return max(delay, retry_after or 0.0)
+
+
+_FILTERS: dict[str, tuple[Callable[[bytes], list[object]], Callable[[object], bool]]] = {
+    "traces": (decode_spans, is_error_span),  # type: ignore[dict-item]
+    "logs": (decode_logs, is_error_log),  # type: ignore[dict-item]
+}
+
+
+def errors_only(signal: str, payload: bytes) -> bytes | None:
+    """The batch reduced to errors (for the ``errors`` consent level); ``None`` if nothing
+    is left (metrics never are)."""
+    if signal not in _FILTERS:
+        return None
+    decode, keep = _FILTERS[signal]
+    kept = [item for item in decode(payload) if keep(item)]
+    return encode_batch(signal, kept) if kept else None

@@ -1,0 +1,221 @@
+"""Fault tests over real sockets: whatever the backend does, nothing that fit the spool budget
+is lost, nothing is sent twice, and the app is never held up."""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import struct
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+from tests.reliability.conftest import (
+    all_once,
+    arrived,
+    arrived_logs,
+    produce,
+    reliable,
+    wait_until,
+)
+from tests.support.otlp_receiver import OTLPReceiver, Received, running_receiver
+
+
+def test_receiver_down_from_the_start(receiver: OTLPReceiver, spool_dir: Path) -> None:
+    receiver.stop()
+    handle = reliable(receiver, spool_dir)
+    names = produce("down", 2000, logs=300)
+    assert handle.force_flush(10)
+    status = handle.status()
+    assert sum(spool["batches"] for spool in status.spool.values()) > 0
+    assert arrived(receiver) == {}
+
+    receiver.restart()
+    assert wait_until(lambda: all_once(arrived(receiver), names))
+    assert wait_until(lambda: sum(arrived_logs(receiver).values()) == 300)
+    assert max(arrived(receiver).values()) == 1
+    assert max(arrived_logs(receiver).values()) == 1
+    assert wait_until(
+        lambda: (
+            handle.status().spool
+            and all(spool["batches"] == 0 for spool in handle.status().spool.values())
+        )
+    )
+
+
+def test_receiver_down_mid_run_then_back(receiver: OTLPReceiver, spool_dir: Path) -> None:
+    handle = reliable(receiver, spool_dir)
+    before = produce("before", 500)
+    handle.force_flush(10)
+    assert wait_until(lambda: all_once(arrived(receiver), before))
+    receiver.stop()
+    during = produce("during", 500)
+    handle.force_flush(10)
+    receiver.restart()
+    after = produce("after", 500)
+    handle.force_flush(10)
+    everything = before + during + after
+    assert wait_until(lambda: all_once(arrived(receiver), everything))
+    assert sum(arrived(receiver).values()) == 1500
+
+
+def test_server_errors_for_a_while(spool_dir: Path) -> None:
+    failing = {"left": 6}
+
+    def flaky(_: Received) -> tuple[int, dict[str, str], bytes] | None:
+        if failing["left"] > 0:
+            failing["left"] -= 1
+            return 500, {}, b"Code: 999. overloaded"
+        return None
+
+    with running_receiver(behaviour=flaky) as receiver:
+        handle = reliable(receiver, spool_dir)
+        names = produce("flaky", 3000)
+        handle.force_flush(10)
+        assert wait_until(lambda: all_once(arrived(receiver), names))
+    assert failing["left"] == 0
+    assert sum(arrived(receiver).values()) == 3000
+
+
+def test_429_with_retry_after_is_honoured(spool_dir: Path) -> None:
+    started = time.monotonic()
+    answers: list[tuple[float, int]] = []
+
+    def busy(_: Received) -> tuple[int, dict[str, str], bytes] | None:
+        elapsed = time.monotonic() - started
+        if elapsed < 1.0:
+            answers.append((elapsed, 429))
+            return 429, {"Retry-After": "1"}, b"slow down"
+        answers.append((elapsed, 200))
+        return None
+
+    with running_receiver(behaviour=busy) as receiver:
+        handle = reliable(receiver, spool_dir)
+        names = produce("busy", 100)
+        handle.force_flush(10)
+        assert wait_until(lambda: all_once(arrived(receiver), names))
+    refused = [at for at, status in answers if status == 429]
+    assert len(refused) <= 3  # told to wait, we waited: no hammering
+    first_accepted = min(at for at, status in answers if status == 200)
+    assert first_accepted >= 1.0
+
+
+def test_a_receiver_that_accepts_and_never_answers(spool_dir: Path) -> None:
+    """Requests held past the client's timeout are answered 503 later and never recorded (a
+    server that did not process them); the client spooled them and replays once it answers."""
+    answering = threading.Event()
+
+    def hanging(_: Received) -> tuple[int, dict[str, str], bytes] | None:
+        if answering.is_set():
+            return None
+        answering.wait(30)
+        return 503, {}, b"too late"
+
+    with running_receiver(behaviour=hanging) as receiver:
+        handle = reliable(receiver, spool_dir, timeout=0.3)
+        names = produce("hang", 1000)
+        started = time.monotonic()
+        produce("hang-extra", 0)
+        handle.force_flush(3)
+        time.sleep(0.5)
+        answering.set()
+        assert wait_until(lambda: all_once(arrived(receiver), names))
+        assert time.monotonic() - started < 20
+    assert sum(arrived(receiver).values()) == 1000
+
+
+@contextlib.contextmanager
+def resetting_server(port: int) -> Iterator[list[int]]:
+    """Accepts, reads part of the request, then resets the connection (RST)."""
+    server = socket.socket()
+    server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    server.bind(("127.0.0.1", port))
+    server.listen()
+    resets: list[int] = []
+
+    def serve() -> None:
+        with contextlib.suppress(OSError):
+            while True:
+                conn, _ = server.accept()
+                conn.recv(100)
+                conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                conn.close()
+                resets.append(1)
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        yield resets
+    finally:
+        with contextlib.suppress(OSError):
+            server.shutdown(socket.SHUT_RDWR)  # wakes the accept() so the port is freed
+        server.close()
+        thread.join(5)
+
+
+def test_connection_reset_mid_body(receiver: OTLPReceiver, spool_dir: Path) -> None:
+    receiver.stop()
+    handle = reliable(receiver, spool_dir)
+    with resetting_server(receiver.port) as resets:
+        names = produce("reset", 1500)
+        handle.force_flush(10)
+        assert wait_until(lambda: len(resets) >= 1)
+    receiver.restart()
+    assert wait_until(lambda: all_once(arrived(receiver), names))
+    assert sum(arrived(receiver).values()) == 1500
+
+
+def test_a_burst_far_faster_than_export_loses_nothing(
+    receiver: OTLPReceiver, spool_dir: Path
+) -> None:
+    """The stock BatchSpanProcessor keeps 2,048 spans: 30,000 in a tight loop lost 16,176 here."""
+    handle = reliable(receiver, spool_dir, schedule_delay=5.0)
+    names = produce("burst", 30_000)
+    assert handle.force_flush(60)
+    assert wait_until(lambda: sum(arrived(receiver).values()) >= 30_000, timeout=60)
+    assert all_once(arrived(receiver), names)
+    assert handle.status().queue_dropped == {"traces": 0, "logs": 0}
+
+
+def test_over_the_disk_budget_the_oldest_go_and_are_counted(
+    receiver: OTLPReceiver, spool_dir: Path
+) -> None:
+    receiver.stop()
+    handle = reliable(receiver, spool_dir, spool_max_bytes=40_000, batch_size=100)
+    produce("old", 2000)
+    handle.force_flush(10)
+    newest = produce("new", 100)
+    handle.force_flush(10)
+    status = handle.status()
+    (spool,) = status.spool.values()
+    assert spool["bytes"] <= 40_000
+    dropped = spool["dropped"]["over_budget"]["batches"]
+    assert dropped > 0
+    assert f"dropped (over_budget): {dropped} batches" in status.render()
+
+    receiver.restart()
+    assert wait_until(lambda: all_once(arrived(receiver), newest))  # the newest fit
+    received = arrived(receiver)
+    assert max(received.values()) == 1
+    assert sum(received.values()) + dropped * 100 == 2100  # every span: arrived or counted
+
+
+def test_when_the_memory_budget_is_exhausted_the_oldest_go_and_status_says_so(
+    spool_dir: Path,
+) -> None:
+    release = threading.Event()
+
+    def stuck(_: Received) -> tuple[int, dict[str, str], bytes]:
+        release.wait(30)
+        return 503, {}, b""
+
+    with running_receiver(behaviour=stuck) as receiver:
+        handle = reliable(receiver, spool_dir, queue_size=50, batch_size=10, timeout=5.0)
+        produce("flood", 1000)  # the worker is stuck on the first batch: the queue overflows
+        status = handle.status()
+        release.set()
+    assert status.queue_dropped["traces"] >= 900
+    assert (
+        f"{status.queue_dropped['traces']} traces dropped (memory budget full)" in status.render()
+    )

@@ -1,0 +1,75 @@
+"""A bounded soak: a steady load of spans, logs and metrics while the backend goes away and
+comes back several times. Counts in equal counts out, nothing twice."""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from opentelemetry import _logs, metrics, trace
+from opentelemetry._logs import SeverityNumber
+
+from tests.reliability.conftest import arrived, arrived_logs, reliable, wait_until
+from tests.support.otlp_receiver import OTLPReceiver
+
+LOAD_SECONDS = 40.0
+OUTAGES = 4
+
+
+@pytest.mark.slow
+def test_steady_load_through_repeated_outages(receiver: OTLPReceiver, spool_dir: Path) -> None:
+    handle = reliable(receiver, spool_dir, metric_export_interval=0.5, batch_size=256)
+    tracer = trace.get_tracer("soak")
+    logger = _logs.get_logger("soak")
+    requests = metrics.get_meter("soak").create_counter("soak.requests")
+    produced = {"spans": 0, "logs": 0, "adds": 0}
+    stop = threading.Event()
+
+    def load() -> None:
+        while not stop.is_set():
+            for _ in range(20):
+                index = produced["spans"]
+                tracer.start_span(f"span-{index}").end()
+                produced["spans"] += 1
+                requests.add(1, {"route": "/soak"})
+                produced["adds"] += 1
+            logger.emit(body=f"log-{produced['logs']}", severity_number=SeverityNumber.INFO)
+            produced["logs"] += 1
+            time.sleep(0.01)
+
+    worker = threading.Thread(target=load)
+    worker.start()
+    started = time.monotonic()
+    for _ in range(OUTAGES):
+        time.sleep(LOAD_SECONDS / (2 * OUTAGES))
+        receiver.stop()
+        time.sleep(LOAD_SECONDS / (2 * OUTAGES))
+        receiver.restart()
+    stop.set()
+    worker.join()
+    assert time.monotonic() - started < LOAD_SECONDS + 10
+    handle.force_flush(30)
+
+    spans, logs = produced["spans"], produced["logs"]
+    assert wait_until(lambda: sum(arrived(receiver).values()) >= spans, timeout=90)
+    assert wait_until(lambda: sum(arrived_logs(receiver).values()) >= logs, timeout=30)
+    received = arrived(receiver)
+    assert set(received) == {f"span-{index}" for index in range(spans)}
+    assert max(received.values()) == 1
+    assert set(arrived_logs(receiver)) == {f"log-{index}" for index in range(logs)}
+    assert max(arrived_logs(receiver).values()) == 1
+
+    def counted() -> int:
+        points = [
+            point.as_int
+            for _, metric in receiver.metrics()
+            if metric.name == "soak.requests"
+            for point in metric.sum.data_points
+        ]
+        return max(points, default=0)
+
+    handle.force_flush(10)
+    assert wait_until(lambda: counted() == produced["adds"], timeout=30)  # cumulative total
+    assert handle.status().queue_dropped == {"traces": 0, "logs": 0}
