@@ -31,7 +31,6 @@ from .exporters import build_backend
 from .logcapture import DropInternalRecords
 from .privacy import (
     PiiRedactingLogRecordProcessor,
-    PiiRedactingMetricExporter,
     PrivacySpanProcessor,
     Redactor,
     load_pseudonym_key,
@@ -96,7 +95,7 @@ def build_redactor(config: TelemetryConfig) -> Redactor:
 def build_pipeline(config: TelemetryConfig, consent: ConsentState, resource: Resource) -> Pipeline:
     redactor = build_redactor(config)
     stages = [
-        DeliveryStage.build(build_backend(name, config), config, consent)
+        DeliveryStage.build(build_backend(name, config), config, consent, redactor)
         for name in config.backends
     ]
     tracer_provider = TracerProvider(
@@ -119,8 +118,7 @@ def build_pipeline(config: TelemetryConfig, consent: ConsentState, resource: Res
     if consent.initial.level is ConsentLevel.ALL:
         readers = [
             PeriodicExportingMetricReader(
-                PiiRedactingMetricExporter(stage.metrics, redactor),
-                export_interval_millis=config.metric_export_interval * 1000,
+                stage.metrics, export_interval_millis=config.metric_export_interval * 1000
             )
             for stage in stages
         ]

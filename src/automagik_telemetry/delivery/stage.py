@@ -22,6 +22,7 @@ from ..consent.gate import (
     ConsentGatedSpanExporter,
 )
 from ..consent.runtime import ConsentState
+from ..privacy import PiiRedactingMetricExporter, Redactor
 from ..spool.spool import Spool, spool_directory
 from .backend import Backend
 from .buffer import Spill
@@ -40,11 +41,11 @@ class DeliveryStage:
     spans: BufferedSpanProcessor
     logs: BufferedLogRecordProcessor
     metrics: MetricExporter
-    """Consent gate and delivery; the pipeline puts the metric scrubbing in front of it."""
+    """Consent gate, then scrubbing (nothing is scrubbed that consent drops), then delivery."""
 
     @classmethod
     def build(
-        cls, backend: Backend, config: TelemetryConfig, consent: ConsentState
+        cls, backend: Backend, config: TelemetryConfig, consent: ConsentState, redactor: Redactor
     ) -> DeliveryStage:
         spool = None
         if config.spool and backend.name != "console":
@@ -86,7 +87,10 @@ class DeliveryStage:
                 **buffer_options,
             ),
             metrics=ConsentGatedMetricExporter(
-                DeliveringMetricExporter(backend, spool, config.timeout), consent
+                PiiRedactingMetricExporter(
+                    DeliveringMetricExporter(backend, spool, config.timeout), redactor
+                ),
+                consent,
             ),
         )
 
