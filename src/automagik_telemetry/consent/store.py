@@ -22,7 +22,7 @@ import platformdirs
 
 from ..consent_level import ConsentLevel
 
-__all__ = ["OPT_OUT_FILENAME", "ConsentStore", "StoredPreference"]
+__all__ = ["OPT_OUT_FILENAME", "ConsentStore", "StoredPreference", "write_atomically"]
 
 OPT_OUT_FILENAME = ".automagik-no-telemetry"
 _APP_DIR = "automagik"
@@ -113,7 +113,7 @@ class ConsentStore:
         every Automagik tool, old or new, honours); opting in removes it."""
         preference = StoredPreference(level, datetime.now(timezone.utc).isoformat(), via)
         payload = {"level": level.value, "decided_at": preference.decided_at, "via": via}
-        _atomic_write(self.preference_path, json.dumps(payload, indent=2) + "\n")
+        write_atomically(self.preference_path, json.dumps(payload, indent=2) + "\n")
         if level is ConsentLevel.OFF:
             self.opt_out_path.touch()
         else:
@@ -138,13 +138,15 @@ class ConsentStore:
                 return None
         new_id = str(uuid.uuid4())
         try:
-            _atomic_write(self.install_id_path, new_id + "\n")
+            write_atomically(self.install_id_path, new_id + "\n")
         except OSError as error:
             _logger.warning("cannot store the install id in %s: %s", self.install_id_path, error)
         return new_id
 
 
-def _atomic_write(path: Path, text: str) -> None:
+def write_atomically(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` all or nothing: a temporary file in the same directory
+    (``mkstemp``: readable by its owner only), fsync'ed, then renamed over ``path``."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:

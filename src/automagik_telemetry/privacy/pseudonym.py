@@ -12,12 +12,10 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
-import os
 import secrets
-import tempfile
 from pathlib import Path
 
-from ..consent.store import ConsentStore
+from ..consent.store import ConsentStore, write_atomically
 
 __all__ = ["KEY_FILENAME", "PSEUDONYM_LENGTH", "Pseudonymizer", "load_pseudonym_key"]
 
@@ -67,20 +65,7 @@ def load_pseudonym_key(config_dir: Path | None = None, *, create: bool) -> bytes
         return None
     key = secrets.token_bytes(32)
     try:
-        _write_private(path, key.hex() + "\n")
+        write_atomically(path, key.hex() + "\n")
     except OSError as error:
         _logger.warning("cannot store the pseudonym key in %s: %s", path, error)
     return key
-
-
-def _write_private(path: Path, text: str) -> None:
-    """Atomic write of a file only its owner can read (``mkstemp`` creates it 0600)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="ascii") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
