@@ -18,7 +18,7 @@ from .consent.decision import REFUSALS, ConsentDecision, decide_consent
 from .consent.runtime import ConsentState, set_process_consent
 from .consent.store import ConsentStore
 from .diagnostics import internal_log
-from .logcapture import LogCapture, install_log_capture
+from .logcapture import LogCapture, detach_foreign_handlers, install_log_capture
 from .pipeline import Pipeline, build_pipeline
 from .resource import build_resource
 from .shutdown import ExitFlusher, Runner, run_bounded
@@ -98,6 +98,7 @@ class TelemetryHandle:
         self._shut_down = True
         if self.log_capture is not None:
             self.log_capture.uninstall()
+        detach_foreign_handlers(self.pipeline.logger_provider)
         return self.pipeline.shutdown(self._timeout(timeout), run)
 
     def _timeout(self, timeout: float | None) -> float:

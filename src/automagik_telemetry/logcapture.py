@@ -64,6 +64,21 @@ def is_otel_logging_handler(handler: logging.Handler) -> bool:
     return kind.__name__ == "LoggingHandler" and kind.__module__.startswith("opentelemetry")
 
 
+def detach_foreign_handlers(provider: LoggerProvider) -> None:
+    """Take OpenTelemetry ``LoggingHandler``s that feed ``provider`` off the root logger, when
+    the pipeline shuts down. The logging instrumentation installs one (``capture_logging``
+    off); ``logging.shutdown()`` at exit flushes it, and its flush starts a thread, which
+    Python 3.12 refuses at that point — an "Exception ignored" traceback for the user, for a
+    provider that is shut down anyway."""
+    root = logging.getLogger()
+    for handler in list(root.handlers):
+        if (
+            is_otel_logging_handler(handler)
+            and getattr(handler, "_logger_provider", None) is provider
+        ):
+            root.removeHandler(handler)
+
+
 def _is_never_captured(logger_name: str) -> bool:
     for prefix in _NEVER_CAPTURED:
         if logger_name == prefix or logger_name.startswith(prefix + "."):
