@@ -98,3 +98,12 @@ def test_total_on_invalid_utf8(text: str) -> None:
 def test_total_on_big_pathological_strings(size: int, unit: str) -> None:
     text = unit * (size // len(unit))
     assert MASK.redact_text(text) == MASK.redact_text(MASK.redact_text(text))
+
+
+def test_a_placeholder_that_completes_a_pattern_is_scrubbed_in_the_same_pass() -> None:
+    """Found by the idempotence property: the custom ``x+`` placeholder turns ``0%400.AAx0``
+    (no e-mail: the domain ends in a digit) into an e-mail followed by a placeholder."""
+    once = CUSTOM.scan("0%400.AAx0")
+    assert once.text == "<email><custom>0"
+    assert once.counts == {"custom": 1, "email": 1}
+    assert CUSTOM.redact_text(once.text) == once.text

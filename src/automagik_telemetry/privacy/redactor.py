@@ -29,6 +29,7 @@ PLAIN, _SECRET, _CONTENT = KeyKind.PLAIN, KeyKind.SECRET, KeyKind.CONTENT
 NUMBERS = frozenset({int, float, bool})
 """Attribute value types that never hold personal data under a plain key."""
 _MAX_DEPTH = 32
+_MAX_PASSES = 3  # scans of a scrubbed result: placeholders never match, so one is enough
 _MAX_CACHED_LENGTH = 8192
 _MAX_CACHED_CHARS = 4_000_000
 _MAX_KEYS = 4096
@@ -232,7 +233,20 @@ class Redactor:
 
     def _scan_and_remember(self, text: str) -> _CachedScan:
         try:
-            new, found = self._scanner.scan(text)
+            kept: set[tuple[str, str]] = set()
+            new, found = self._scanner.scan(text, kept)
+            passes = 0
+            while found and passes < _MAX_PASSES:
+                # A replacement can complete a pattern with the text around it (a custom
+                # placeholder ending what is now an e-mail's domain): scan the result again
+                # until nothing changes, so that scrubbing twice equals scrubbing once.
+                passes += 1
+                again, more = self._scanner.scan(new, kept)
+                if not more:
+                    break
+                new = again
+                for kind, count in more.items():
+                    found[kind] = found.get(kind, 0) + count
         except Exception:  # a detector bug must not leak the value: replace it whole
             internal_log.error("privacy.scan", "could not scan a value", exc_info=True)
             return "<redacted>", (("error", 1),), '{"error":1}'

@@ -94,19 +94,27 @@ class TextScanner:
                 chosen.append(detector)
         return chosen
 
-    def scan(self, text: str) -> tuple[str, Counts | None]:
-        """``text`` with every finding replaced, and how many of each kind were found."""
+    def scan(
+        self, text: str, kept: set[tuple[str, str]] | None = None
+    ) -> tuple[str, Counts | None]:
+        """``text`` with every finding replaced, and how many of each kind were found.
+        ``kept`` remembers what the callback chose to keep, so a second scan of the result
+        does not ask again."""
         if len(text) < self._min_length:
             return text, None
         counts: Counts | None = None
         for detector in self.selected(text):
-            text, found = self._replace(text, detector.find(text), counts)
+            text, found = self._replace(text, detector.find(text), counts, kept)
             if found is not None:
                 counts = found
         return text, counts
 
     def _replace(
-        self, text: str, findings: Iterator[Finding], counts: Counts | None
+        self,
+        text: str,
+        findings: Iterator[Finding],
+        counts: Counts | None,
+        kept: set[tuple[str, str]] | None,
     ) -> tuple[str, Counts | None]:
         """``text`` with ``findings`` replaced; ``counts`` updated (created if needed), or
         ``None`` when nothing was replaced."""
@@ -120,7 +128,7 @@ class TextScanner:
             if protected and any(s < end and start < e for s, e in protected):
                 continue  # never redact (part of) an earlier replacement
             value = text[start:end]
-            if self._callback is not None and self._keep(kind, value):
+            if self._callback is not None and self._keep(kind, value, kept):
                 continue
             pieces.append(text[last:start])
             pieces.append(self.placeholder(kind, value))
@@ -132,15 +140,20 @@ class TextScanner:
         pieces.append(text[last:])
         return "".join(pieces), counts
 
-    def _keep(self, kind: str, value: str) -> bool:
+    def _keep(self, kind: str, value: str, kept: set[tuple[str, str]] | None) -> bool:
         assert self._callback is not None
+        if kept is not None and (kind, value) in kept:
+            return True
         try:
-            return self._callback(ScrubMatch(kind, value)) is True
+            keep = self._callback(ScrubMatch(kind, value)) is True
         except Exception:
             internal_log.error(
                 "privacy.callback", "scrubbing callback failed; redacting the value", exc_info=True
             )
             return False
+        if keep and kept is not None:
+            kept.add((kind, value))
+        return keep
 
 
 def _trie(words: Iterable[str]) -> str:
