@@ -65,17 +65,19 @@ def is_otel_logging_handler(handler: logging.Handler) -> bool:
 
 
 def detach_foreign_handlers(provider: LoggerProvider) -> None:
-    """Take OpenTelemetry ``LoggingHandler``s that feed ``provider`` off the root logger, when
-    the pipeline shuts down. The logging instrumentation installs one (``capture_logging``
-    off); ``logging.shutdown()`` at exit flushes it, and its flush starts a thread, which
-    Python 3.12 refuses at that point — an "Exception ignored" traceback for the user, for a
-    provider that is shut down anyway."""
+    """Retire OpenTelemetry ``LoggingHandler``s that feed ``provider``, when the pipeline shuts
+    down. The logging instrumentation installs one (``capture_logging`` off), and
+    ``logging.shutdown()`` at exit flushes every handler ever created; that flush starts a
+    thread, which Python 3.12 refuses at that point — an "Exception ignored" traceback for the
+    user, for a provider that is already flushed and shut down. ``flushOnClose = False`` is
+    logging's own switch for handlers that must not be flushed at shutdown."""
     root = logging.getLogger()
     for handler in list(root.handlers):
         if (
             is_otel_logging_handler(handler)
             and getattr(handler, "_logger_provider", None) is provider
         ):
+            handler.flushOnClose = False  # type: ignore[attr-defined]
             root.removeHandler(handler)
 
 
