@@ -179,6 +179,10 @@ class OTLPReceiver:
         for name, value in headers.items():
             handler.send_header(name, value)
         handler.send_header("Content-Length", str(len(payload)))
+        # One request per connection: when the receiver stops, no idle kept-alive connection
+        # has to be cut, so an answered batch is never mistaken by the client for a lost one.
+        handler.send_header("Connection", "close")
+        handler.close_connection = True
         handler.end_headers()
         handler.wfile.write(payload)
 
