@@ -22,9 +22,7 @@ OUTAGES = 4
 def test_steady_load_through_repeated_outages(receiver: OTLPReceiver, spool_dir: Path) -> None:
     # a realistic request timeout: under a loaded machine a 1 s one can expire while the
     # receiver still answers, and the batch is then (rightly) sent again: at least once
-    handle = reliable(
-        receiver, spool_dir, metric_export_interval=0.5, batch_size=256, timeout=10.0
-    )
+    handle = reliable(receiver, spool_dir, metric_export_interval=0.5, batch_size=256, timeout=10.0)
     tracer = trace.get_tracer("soak")
     logger = _logs.get_logger("soak")
     requests = metrics.get_meter("soak").create_counter("soak.requests")
