@@ -101,6 +101,27 @@ def test_budget_drops_the_oldest_first_and_counts_it(tmp_path: Path) -> None:
     assert kept == [2, 3, 4]
 
 
+def test_a_batch_being_sent_counts_against_the_budget(tmp_path: Path) -> None:
+    # the sender holds the oldest batch while newer ones are written; if it is not taken it
+    # comes back, and the spool must still be within its budget
+    store = store_at(tmp_path, max_bytes=3 * 1100)
+    for index in range(3):
+        assert store.write("traces", bytes([index]) * 1000)
+    in_flight = store.claim_next()
+    assert in_flight is not None
+    assert store.write("traces", bytes([3]) * 1000)
+    assert store.stats().bytes <= 3 * 1100
+    in_flight.release()
+    stats = store.stats()
+    assert stats.bytes <= 3 * 1100
+    assert stats.dropped["over_budget"]["batches"] == 1
+    kept = []
+    while (batch := store.claim_next()) is not None:
+        kept.append(batch.read()[0])
+        batch.done()
+    assert kept == [0, 2, 3]  # the one in flight was not dropped: the oldest ready one was
+
+
 def test_a_batch_larger_than_the_whole_budget_is_refused_and_counted(tmp_path: Path) -> None:
     store = store_at(tmp_path, max_bytes=100)
     assert not store.write("logs", b"x" * 200)

@@ -87,7 +87,7 @@ class ClaimedBatch:
 
     def release(self) -> None:
         """Not sent this time: put it back for a later attempt."""
-        with contextlib.suppress(FileNotFoundError):
+        with self.store._lock, contextlib.suppress(FileNotFoundError):
             os.replace(self.path, self.store.ready / _ready_name(self.path.name))
 
     def quarantine(self, reason: str) -> None:
@@ -144,9 +144,13 @@ class SpoolStore:
         return True
 
     def _make_room(self, incoming: int) -> None:
-        """Expire old batches, then drop the oldest until ``incoming`` fits the budget."""
+        """Expire old batches, then drop the oldest until ``incoming`` fits the budget.
+
+        Batches a sender holds count too: they are on disk, and one that is not taken comes
+        back. Only ready ones can be dropped. Called under the lock that also guards this
+        process's claims and releases, so no batch is between the two lists meanwhile."""
         files = self._ready_files()
-        total = sum(size for _, size in files)
+        total = sum(size for _, size in files + self._claimed_files())
         for path, size in files:
             expired = self._age(path) > self.max_age
             if not expired and total + incoming <= self.max_bytes:
@@ -173,7 +177,8 @@ class SpoolStore:
                 continue
             target = self.claimed / f"{path.name}.{os.getpid()}"
             try:
-                os.replace(path, target)
+                with self._lock:
+                    os.replace(path, target)
             except FileNotFoundError:
                 continue  # another process claimed it first
             return ClaimedBatch(self, target, signal, _created_ns(path.name))
@@ -213,7 +218,7 @@ class SpoolStore:
 
     def stats(self) -> SpoolStats:
         """Batches on disk waiting to be sent: ready ones and ones a sender holds right now."""
-        files = self._ready_files() + self._sized(sorted(_list(self.claimed)))
+        files = self._ready_files() + self._claimed_files()
         oldest = min((self._age(path) for path, _ in files), default=None)
         return SpoolStats(len(files), sum(size for _, size in files), oldest, self._read_drops())
 
@@ -229,6 +234,9 @@ class SpoolStore:
     def _ready_files(self) -> list[tuple[Path, int]]:
         """Ready batches with their sizes, oldest first."""
         return self._sized(self._ready_paths())
+
+    def _claimed_files(self) -> list[tuple[Path, int]]:
+        return self._sized(sorted(_list(self.claimed)))
 
     @staticmethod
     def _sized(paths: list[Path]) -> list[tuple[Path, int]]:
