@@ -164,6 +164,8 @@ NEAR_MISSES: dict[str, list[str]] = {
         "std::vector",
         "std::move at 10:30:00",
         "dead:beef",
+        "fe80::1::2",  # shaped like IPv6, but two "::" make it no address
+        "1:2:3:4:5:6:7:8:9",  # nine groups
     ],
     "jwt": ["eyJhbGciOiJIUzI1NiJ9", "xeyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.sig"],
     "credentials": [

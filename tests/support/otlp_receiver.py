@@ -89,17 +89,27 @@ class OTLPReceiver:
                 pass  # a client that hangs up or speaks TLS to us is the test's business
 
             def get_request(self) -> Any:
+                # in flight from accept on: a connection accepted but not yet handled when
+                # stop() looks is waited for, not cut after its batch was recorded
                 request = super().get_request()
                 with receiver._lock:
                     receiver.connections += 1
+                    receiver._in_flight += 1
                     receiver._sockets.append(request[0])
                 return request
+
+            def shutdown_request(self, request: Any) -> None:
+                super().shutdown_request(request)
+                with receiver._lock:
+                    receiver._in_flight -= 1
+                    with contextlib.suppress(ValueError):
+                        receiver._sockets.remove(request)
 
         class Handler(http.server.BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
 
             def do_POST(self) -> None:
-                receiver._handle(self)
+                receiver._answer(self)
 
             def log_message(self, format: str, *args: Any) -> None:
                 pass
@@ -140,15 +150,6 @@ class OTLPReceiver:
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
-
-    def _handle(self, handler: http.server.BaseHTTPRequestHandler) -> None:
-        with self._lock:
-            self._in_flight += 1
-        try:
-            self._answer(handler)
-        finally:
-            with self._lock:
-                self._in_flight -= 1
 
     def _answer(self, handler: http.server.BaseHTTPRequestHandler) -> None:
         length = int(handler.headers.get("Content-Length", "0"))
