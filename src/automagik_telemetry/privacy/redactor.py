@@ -157,13 +157,14 @@ class Redactor:
         ``genai_message``: the attributes belong to a GenAI message event, whose
         ``content``-like fields are prompt/completion content.
         """
-        if genai_message:
-            return self._redact_message_attributes(attributes, counts)
         changed: dict[str, Any] | None = None
         # Locals, and the fast path written out: this loop runs for every attribute of every
         # span on the app's thread. A plain key (known from the cache) with a number or a
-        # string known to be clean costs two dict lookups and no call.
+        # string known to be clean costs two dict lookups and no call. A GenAI message's
+        # attributes take no fast path: their content rules depend on more than the key.
         text_get, key_get = self._texts.get, self._keys.get
+        if genai_message:
+            key_get = _NO_KNOWN_KEYS
         try:
             for key, value in attributes.items():
                 if key_get(key) is PLAIN:
@@ -183,7 +184,7 @@ class Redactor:
                     else:
                         new = self._entry(key, value, counts, False, 0)
                 else:
-                    new = self._entry(key, value, counts, False, 0)
+                    new = self._entry(key, value, counts, genai_message, 0)
                 if new is value:
                     continue
                 if changed is None:
@@ -199,28 +200,6 @@ class Redactor:
         return changed
 
     # -- internals ----------------------------------------------------------------------------
-
-    def _redact_message_attributes(
-        self, attributes: Mapping[str, Any], counts: Counts
-    ) -> dict[str, Any] | None:
-        """``redact_attributes`` for a GenAI message event: no fast path, content rules on."""
-        changed: dict[str, Any] | None = None
-        try:
-            for key, value in attributes.items():
-                new = self._entry(key, value, counts, True, 0)
-                if new is value:
-                    continue
-                if changed is None:
-                    changed = dict(attributes)
-                if new is _DROP:
-                    del changed[key]
-                else:
-                    changed[key] = new
-        except Exception:
-            internal_log.error("privacy.attributes", "could not scrub attributes", exc_info=True)
-            _add(counts, "error", 1)
-            return {}
-        return changed
 
     def _is_secret_name(self, key: str) -> bool:
         known = self._secret_names.get(key)
@@ -354,6 +333,9 @@ class Redactor:
 
 _DROP: Any = object()
 """Marker returned for an entry to remove (GenAI content)."""
+
+_NO_KNOWN_KEYS = dict[str, KeyKind]().get
+"""A key cache that knows nothing: with it, every key takes the full path."""
 
 
 def _add(counts: Counts, kind: str, found: int) -> None:
