@@ -41,32 +41,50 @@ from .spans import spans_block
 __all__ = ["ClickHouseLogExporter", "ClickHouseMetricExporter", "ClickHouseSpanExporter"]
 
 
-def _sink(
-    url: str | None,
-    settings: ClickHouseSettings | None,
-    sink: ClickHouseSink | None,
-    options: dict[str, Any],
-) -> ClickHouseSink:
-    if sink is None:
-        sink = ClickHouseSink.open(settings or ClickHouseSettings.create(url, **options))  # type: ignore[arg-type]
-    sink.acquire()
-    return sink
+class _SinkExporter:
+    """What the three exporters share: a (possibly shared) sink, released once at shutdown.
+
+    Nothing is buffered here (every export is written before it returns), so a flush has
+    nothing to wait for."""
+
+    def __init__(
+        self,
+        url: str | None,
+        settings: ClickHouseSettings | None,
+        sink: ClickHouseSink | None,
+        options: dict[str, Any],
+    ) -> None:
+        if sink is None:
+            sink = ClickHouseSink.open(settings or ClickHouseSettings.create(url, **options))  # type: ignore[arg-type]
+        sink.acquire()
+        self.sink = sink
+        self._shut_down = False
+
+    def _write(self, table: str, build: Callable[[Any], NativeBlock], items: Any) -> bool:
+        """Encode ``items`` and write them; ``True`` when there was nothing to write."""
+        if self._shut_down:
+            return False
+        if not items:
+            return True
+        try:
+            block = build(items)
+        except Exception:
+            internal_log.error(
+                f"clickhouse.encode.{table}",
+                "could not encode %s for ClickHouse",
+                table,
+                exc_info=True,
+            )
+            return False
+        return self.sink.write(table, block)
+
+    def _release(self) -> None:
+        if not self._shut_down:
+            self._shut_down = True
+            self.sink.release()
 
 
-def _encode(signal: str, build: Callable[[Any], NativeBlock], items: Any) -> NativeBlock | None:
-    try:
-        return build(items)
-    except Exception:
-        internal_log.error(
-            f"clickhouse.encode.{signal}",
-            "could not encode %s for ClickHouse",
-            signal,
-            exc_info=True,
-        )
-        return None
-
-
-class ClickHouseSpanExporter(SpanExporter):
+class ClickHouseSpanExporter(_SinkExporter, SpanExporter):
     """Spans into the traces table (``otel_traces`` by default)."""
 
     def __init__(
@@ -77,29 +95,21 @@ class ClickHouseSpanExporter(SpanExporter):
         sink: ClickHouseSink | None = None,
         **options: Any,
     ) -> None:
-        self.sink = _sink(url, settings, sink, options)
-        self._shut_down = False
+        super().__init__(url, settings, sink, options)
 
     def export(self, spans: Sequence[ReadableSpan]) -> SpanExportResult:
-        if self._shut_down:
-            return SpanExportResult.FAILURE
-        if not spans:
-            return SpanExportResult.SUCCESS
-        block = _encode("spans", spans_block, spans)
-        if block is not None and self.sink.write("traces", block):
+        if self._write("traces", spans_block, spans):
             return SpanExportResult.SUCCESS
         return SpanExportResult.FAILURE
 
     def shutdown(self) -> None:
-        if not self._shut_down:
-            self._shut_down = True
-            self.sink.release()
+        self._release()
 
     def force_flush(self, timeout_millis: int = 30000) -> bool:
-        return True  # nothing is buffered here: every export is written before it returns
+        return True
 
 
-class ClickHouseLogExporter(LogRecordExporter):
+class ClickHouseLogExporter(_SinkExporter, LogRecordExporter):
     """Log records into the logs table (``otel_logs`` by default)."""
 
     def __init__(
@@ -110,29 +120,21 @@ class ClickHouseLogExporter(LogRecordExporter):
         sink: ClickHouseSink | None = None,
         **options: Any,
     ) -> None:
-        self.sink = _sink(url, settings, sink, options)
-        self._shut_down = False
+        super().__init__(url, settings, sink, options)
 
     def export(self, batch: Sequence[ReadableLogRecord]) -> LogRecordExportResult:
-        if self._shut_down:
-            return LogRecordExportResult.FAILURE
-        if not batch:
-            return LogRecordExportResult.SUCCESS
-        block = _encode("logs", logs_block, batch)
-        if block is not None and self.sink.write("logs", block):
+        if self._write("logs", logs_block, batch):
             return LogRecordExportResult.SUCCESS
         return LogRecordExportResult.FAILURE
 
     def shutdown(self) -> None:
-        if not self._shut_down:
-            self._shut_down = True
-            self.sink.release()
+        self._release()
 
     def force_flush(self, timeout_millis: int = 30000) -> bool:
         return True
 
 
-class ClickHouseMetricExporter(MetricExporter):
+class ClickHouseMetricExporter(_SinkExporter, MetricExporter):
     """Metric points into ``otel_metrics_gauge``, ``_sum``, ``_histogram``,
     ``_exponential_histogram`` and ``_summary`` (by default)."""
 
@@ -146,9 +148,8 @@ class ClickHouseMetricExporter(MetricExporter):
         preferred_aggregation: dict[type, Aggregation] | None = None,
         **options: Any,
     ) -> None:
-        super().__init__(preferred_temporality, preferred_aggregation)
-        self.sink = _sink(url, settings, sink, options)
-        self._shut_down = False
+        MetricExporter.__init__(self, preferred_temporality, preferred_aggregation)
+        _SinkExporter.__init__(self, url, settings, sink, options)
 
     def export(
         self, metrics_data: MetricsData, timeout_millis: float = 10_000, **kwargs: Any
@@ -176,9 +177,7 @@ class ClickHouseMetricExporter(MetricExporter):
         return MetricExportResult.SUCCESS if all(results) else MetricExportResult.FAILURE
 
     def shutdown(self, timeout_millis: float = 30_000, **kwargs: Any) -> None:
-        if not self._shut_down:
-            self._shut_down = True
-            self.sink.release()
+        self._release()
 
     def force_flush(self, timeout_millis: float = 10_000) -> bool:
         return True
