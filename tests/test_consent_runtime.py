@@ -2,12 +2,14 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from automagik_telemetry import ConsentDecision, ConsentLevel, ConsentState, TelemetryConfig
 from automagik_telemetry.consent import ConsentStore
+from tests.support import polling
 
 
 def state_for(level: ConsentLevel, interval: float = 0.05, **kwargs: object) -> ConsentState:
@@ -15,13 +17,8 @@ def state_for(level: ConsentLevel, interval: float = 0.05, **kwargs: object) -> 
     return ConsentState(TelemetryConfig(), environ={}, refresh_interval=interval, **kwargs)  # type: ignore[arg-type]
 
 
-def wait_until(predicate: object, timeout: float = 3.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():  # type: ignore[operator]
-            return True
-        time.sleep(0.01)
-    return False
+def wait_until(predicate: Callable[[], bool], timeout: float = 3.0) -> bool:
+    return polling.wait_until(predicate, timeout, interval=0.01)
 
 
 def test_opt_out_file_takes_effect_within_the_refresh_interval(isolated_user: Path) -> None:

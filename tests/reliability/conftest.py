@@ -3,7 +3,6 @@ app produced against what the receiver got."""
 
 from __future__ import annotations
 
-import time
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
@@ -14,6 +13,7 @@ from opentelemetry import _logs, trace
 from opentelemetry._logs import SeverityNumber
 
 from automagik_telemetry import TelemetryHandle, configure_automagik
+from tests.support import polling
 from tests.support.otlp_receiver import OTLPReceiver
 
 
@@ -59,12 +59,7 @@ def arrived_logs(receiver: OTLPReceiver) -> Counter[str]:
 
 
 def wait_until(predicate: Callable[[], bool], timeout: float = 20.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.05)
-    return predicate()
+    return polling.wait_until(predicate, timeout, interval=0.05)
 
 
 def all_once(received: Counter[str], names: list[str]) -> bool:

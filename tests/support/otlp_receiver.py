@@ -12,7 +12,6 @@ import gzip
 import http.server
 import socket
 import threading
-import time
 import zlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -32,6 +31,8 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
     ExportTraceServiceResponse,
 )
 from opentelemetry.proto.common.v1.common_pb2 import AnyValue
+
+from tests.support.polling import wait_until
 
 _MESSAGES: dict[str, tuple[type, type]] = {
     "/v1/traces": (ExportTraceServiceRequest, ExportTraceServiceResponse),
@@ -125,9 +126,7 @@ class OTLPReceiver:
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()
-            deadline = time.monotonic() + 5
-            while self._in_flight and time.monotonic() < deadline:
-                time.sleep(0.01)
+            wait_until(lambda: not self._in_flight, 5, interval=0.01)
             with self._lock:
                 sockets, self._sockets = self._sockets, []
             for sock in sockets:
@@ -222,12 +221,7 @@ class OTLPReceiver:
         ]
 
     def wait_for(self, predicate: Callable[[], bool], timeout: float = 10.0) -> bool:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if predicate():
-                return True
-            time.sleep(0.02)
-        return predicate()
+        return wait_until(predicate, timeout)
 
 
 @contextmanager
