@@ -171,8 +171,8 @@ def spool_throughput(port: int, spool_dir: str) -> dict[str, float]:
     from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
     from automagik_telemetry import ConsentState, TelemetryConfig
+    from automagik_telemetry.config.level import ConsentLevel
     from automagik_telemetry.consent import ConsentStore
-    from automagik_telemetry.consent_level import ConsentLevel
     from automagik_telemetry.exporters.otlp import OTLPBackend
     from automagik_telemetry.spool.codec import encode_batch
     from automagik_telemetry.spool.replay import IDLE, Replayer

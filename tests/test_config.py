@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from automagik_telemetry import ConfigurationError, ConsentLevel, TelemetryConfig
-from automagik_telemetry import config as config_module
+from automagik_telemetry.config import settings as config_module
 
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "CONFIGURATION.md"
 

@@ -31,7 +31,7 @@ from opentelemetry.trace import Status, StatusCode
 
 from automagik_telemetry import ConsentLevel, ConsentState, TelemetryConfig
 from automagik_telemetry.consent import ConsentStore
-from automagik_telemetry.consent.gate import (
+from automagik_telemetry.delivery.consent_gate import (
     ConsentGatedLogExporter,
     ConsentGatedMetricExporter,
     ConsentGatedSpanExporter,

@@ -21,7 +21,7 @@ from automagik_telemetry.distro import (
     AutomagikDistro,
     configure_from_env,
 )
-from automagik_telemetry.logcapture import is_otel_logging_handler
+from automagik_telemetry.engine.logcapture import is_otel_logging_handler
 from tests.support.otlp_receiver import OTLPReceiver
 
 SQLITE = EntryPoint(

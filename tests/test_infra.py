@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from automagik_telemetry.config_clickhouse import TABLE_KINDS
+from automagik_telemetry.config.clickhouse import TABLE_KINDS
 from automagik_telemetry.report.grafana import DATASOURCE, dashboards, main, schema_sql
 
 yaml = pytest.importorskip("yaml", reason="PyYAML (dev extra) is not installed")

@@ -22,7 +22,7 @@ from automagik_telemetry import (
 )
 from automagik_telemetry.consent import ConsentStore
 from automagik_telemetry.diagnostics import internal_log
-from automagik_telemetry.logcapture import TelemetryLogHandler
+from automagik_telemetry.engine.logcapture import TelemetryLogHandler
 from tests.support.otlp_receiver import OTLPReceiver, attributes
 
 log = logging.getLogger("shop.checkout")

@@ -11,7 +11,7 @@ from opentelemetry.sdk.trace.sampling import ALWAYS_OFF, ALWAYS_ON, ParentBased
 from automagik_telemetry import ConsentLevel, ConsentSampler, ConsentState, TelemetryConfig
 from automagik_telemetry.consent import ConsentStore
 from automagik_telemetry.consent.runtime import process_consent
-from automagik_telemetry.sampling import default_delegate
+from automagik_telemetry.engine.sampling import default_delegate
 
 
 def provider_with(sampler: ConsentSampler) -> tuple[TracerProvider, InMemorySpanExporter]:

@@ -8,7 +8,7 @@ import pytest
 from opentelemetry import trace
 
 from automagik_telemetry import configure_automagik
-from automagik_telemetry.shutdown import ExitFlusher, run_bounded
+from automagik_telemetry.engine.shutdown import ExitFlusher, run_bounded
 from tests.support.otlp_receiver import OTLPReceiver
 
 

@@ -24,6 +24,7 @@ from .consent import (
     first_run_notice,
 )
 from .control import disable, enable, flush, flush_async, get_status, is_enabled
+from .engine.sampling import ConsentSampler
 from .errors import ConfigurationError
 from .events import (
     METRIC_KINDS,
@@ -44,7 +45,6 @@ from .privacy import (
     ScrubbingOptions,
     ScrubMatch,
 )
-from .sampling import ConsentSampler
 from .status import TelemetryStatus
 
 if TYPE_CHECKING:

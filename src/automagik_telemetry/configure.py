@@ -18,10 +18,10 @@ from .consent.decision import REFUSALS, ConsentDecision, decide_consent
 from .consent.runtime import ConsentState, set_process_consent
 from .consent.store import ConsentStore
 from .diagnostics import internal_log
-from .logcapture import LogCapture, detach_foreign_handlers, install_log_capture
-from .pipeline import Pipeline, build_pipeline
-from .resource import build_resource
-from .shutdown import ExitFlusher, Runner, run_bounded
+from .engine.logcapture import LogCapture, detach_foreign_handlers, install_log_capture
+from .engine.pipeline import Pipeline, build_pipeline
+from .engine.resource import build_resource
+from .engine.shutdown import ExitFlusher, Runner, run_bounded
 from .spool.spool import purge_spools
 from .status import TelemetryStatus, build_status
 

@@ -19,11 +19,11 @@ from __future__ import annotations
 import asyncio
 
 from .config import TelemetryConfig
+from .config.level import ConsentLevel, parse_consent
 from .configure import current_handle
 from .consent.decision import ConsentDecision, decide_consent
 from .consent.runtime import process_consent
 from .consent.store import ConsentStore
-from .consent_level import ConsentLevel, parse_consent
 from .diagnostics import internal_log
 from .errors import ConfigurationError
 from .status import TelemetryStatus, build_status

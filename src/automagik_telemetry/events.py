@@ -30,10 +30,10 @@ from opentelemetry._logs import Logger, SeverityNumber
 
 from . import configure as _configure
 from ._version import __version__
+from .config.level import ConsentLevel
 from .configure import TelemetryHandle
-from .consent_level import ConsentLevel
 from .diagnostics import internal_log
-from .logcapture import clean_value, exception_attributes
+from .engine.logcapture import clean_value, exception_attributes
 
 __all__ = [
     "METRIC_KINDS",

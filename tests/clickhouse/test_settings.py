@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from automagik_telemetry import ConfigurationError, TelemetryConfig
-from automagik_telemetry.config_clickhouse import (
+from automagik_telemetry.config.clickhouse import (
     ClickHouseURL,
     parse_identifier,
     parse_secret,

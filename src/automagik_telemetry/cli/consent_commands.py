@@ -8,9 +8,9 @@ import sys
 from typing import Any
 
 from ..config import TelemetryConfig
+from ..config.level import ConsentLevel
 from ..consent.decision import decide_consent
 from ..consent.store import ConsentStore
-from ..consent_level import ConsentLevel
 from ..status import build_status
 
 __all__ = ["register"]

@@ -5,7 +5,7 @@
 ``first_run_notice`` asks interactive users once.
 """
 
-from ..consent_level import ConsentLevel
+from ..config.level import ConsentLevel
 from .decision import ConsentDecision, decide_consent
 from .environment import detect_ci, detect_development
 from .notice import first_run_notice

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from ..consent_level import ConsentLevel, parse_consent
+from ..config.level import ConsentLevel, parse_consent
 from ..errors import ConfigurationError
 from .environment import detect_ci, detect_development
 from .store import ConsentStore, StoredPreference

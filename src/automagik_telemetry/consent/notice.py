@@ -14,7 +14,7 @@ import sys
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, TextIO
 
-from ..consent_level import ConsentLevel
+from ..config.level import ConsentLevel
 from .environment import detect_ci
 from .runtime import config_from_environment
 from .store import ConsentStore

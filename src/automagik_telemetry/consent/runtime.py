@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING
 
-from ..consent_level import ConsentLevel
+from ..config.level import ConsentLevel
 from .decision import ConsentDecision, decide_consent
 from .store import ConsentStore
 

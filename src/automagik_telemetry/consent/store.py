@@ -20,7 +20,7 @@ from typing import Literal, overload
 
 import platformdirs
 
-from ..consent_level import ConsentLevel
+from ..config.level import ConsentLevel
 
 __all__ = ["OPT_OUT_FILENAME", "ConsentStore", "StoredPreference", "write_atomically"]
 

@@ -27,7 +27,7 @@ from typing import Generic, TypeVar
 from opentelemetry.context import _SUPPRESS_INSTRUMENTATION_KEY, attach, detach, set_value
 
 from ..diagnostics import internal_log
-from ..forking import after_fork_in_child
+from ..engine.forking import after_fork_in_child
 
 __all__ = ["Buffer"]
 

@@ -16,16 +16,16 @@ from typing import Any
 from opentelemetry.sdk.metrics.export import MetricExporter
 
 from ..config import TelemetryConfig
-from ..consent.gate import (
-    ConsentGatedLogExporter,
-    ConsentGatedMetricExporter,
-    ConsentGatedSpanExporter,
-)
 from ..consent.runtime import ConsentState
 from ..privacy import PiiRedactingMetricExporter, Redactor
 from ..spool.spool import Spool, spool_directory
 from .backend import Backend
 from .buffer import Spill
+from .consent_gate import (
+    ConsentGatedLogExporter,
+    ConsentGatedMetricExporter,
+    ConsentGatedSpanExporter,
+)
 from .exporters import DeliveringLogExporter, DeliveringMetricExporter, DeliveringSpanExporter
 from .processors import BufferedLogRecordProcessor, BufferedSpanProcessor
 

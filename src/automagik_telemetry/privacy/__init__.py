@@ -6,11 +6,11 @@ rules); ``PrivacySpanProcessor``, ``PiiRedactingLogRecordProcessor`` and
 docs/PRIVACY.md for what is detected and what is kept.
 """
 
+from ..config.scrubbing import DETECTOR_NAMES, ScrubbingOptions, ScrubMatch
 from .counts import REDACTED_ATTRIBUTE
 from .keys import KeyKind
 from .logs import PiiRedactingLogRecordProcessor
 from .metrics import PiiRedactingMetricExporter
-from .options import DETECTOR_NAMES, ScrubbingOptions, ScrubMatch
 from .pseudonym import load_pseudonym_key
 from .redactor import Redaction, Redactor
 from .spans import PrivacySpanProcessor

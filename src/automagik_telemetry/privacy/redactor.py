@@ -13,13 +13,13 @@ import secrets
 from collections.abc import Mapping
 from typing import Any, NamedTuple
 
+from ..config.scrubbing import ScrubbingOptions
 from ..diagnostics import internal_log
 from .counts import encode_counts
 from .detector import PLACEHOLDER
 from .detectors_pii import pii_detectors
 from .detectors_secrets import secret_detectors
 from .keys import GENAI_CONTENT_FIELDS, KeyKind, classify_key, is_secret_name, normalize_name
-from .options import ScrubbingOptions
 from .pseudonym import Pseudonymizer
 from .scanner import Counts, TextScanner
 

@@ -19,9 +19,9 @@ import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
+from ..config.scrubbing import ScrubMatch
 from ..diagnostics import internal_log
 from .detector import PLACEHOLDER, Detector, Finding, count_digits
-from .options import ScrubMatch
 from .pseudonym import Pseudonymizer
 
 __all__ = ["Counts", "TextScanner"]

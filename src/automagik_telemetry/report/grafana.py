@@ -257,7 +257,7 @@ def write_dashboards(directory: Path) -> list[Path]:
 
 def schema_sql(database: str = "otel") -> str:
     """The stack's ClickHouse init script: every table the clickhouse backend creates."""
-    from ..config_clickhouse import TABLE_KINDS
+    from ..config.clickhouse import TABLE_KINDS
     from ..exporters.clickhouse.ddl import create_statements
     from ..exporters.clickhouse.settings import ClickHouseSettings
 

@@ -13,10 +13,10 @@ import random
 import threading
 from collections.abc import Callable
 
-from ..consent.gate import is_error_log, is_error_span
+from ..config.level import ConsentLevel
 from ..consent.runtime import ConsentState
-from ..consent_level import ConsentLevel
 from ..delivery.backend import Backend
+from ..delivery.consent_gate import is_error_log, is_error_span
 from ..delivery.outcome import Delivery
 from ..diagnostics import internal_log
 from .codec import decode_logs, decode_spans, encode_batch

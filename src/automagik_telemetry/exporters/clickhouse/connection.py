@@ -17,7 +17,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from ...forking import after_fork_in_child
+from ...engine.forking import after_fork_in_child
 from .errors import EmbeddedStoreOwnedError, StoreUnavailableError
 from .settings import ClickHouseSettings
 

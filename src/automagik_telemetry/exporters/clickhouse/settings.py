@@ -13,7 +13,7 @@ from pathlib import Path
 from types import MappingProxyType
 
 from ...config import TelemetryConfig
-from ...config_clickhouse import TABLE_KINDS, ClickHouseURL
+from ...config.clickhouse import TABLE_KINDS, ClickHouseURL
 
 __all__ = ["ClickHouseSettings"]
 

@@ -31,9 +31,9 @@ from opentelemetry._logs import Logger, SeverityNumber
 from opentelemetry.context import _SUPPRESS_INSTRUMENTATION_KEY, get_current, get_value
 from opentelemetry.sdk._logs import LoggerProvider, LogRecordProcessor, ReadWriteLogRecord
 
-from .consent.runtime import ConsentState
-from .consent_level import ConsentLevel
-from .diagnostics import internal_log
+from ..config.level import ConsentLevel
+from ..consent.runtime import ConsentState
+from ..diagnostics import internal_log
 
 __all__ = [
     "DropInternalRecords",

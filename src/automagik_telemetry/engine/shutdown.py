@@ -11,7 +11,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 
-from .diagnostics import internal_log
+from ..diagnostics import internal_log
 from .forking import after_fork_in_child
 
 __all__ = ["ExitFlusher", "Runner", "run_bounded"]

@@ -19,11 +19,11 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Literal
 
-from . import config_clickhouse as ch
-from . import config_values as v
-from .consent_level import ConsentLevel, parse_consent
-from .errors import ConfigurationError
-from .privacy.options import SCRUBBING_MODES, ScrubbingOptions
+from ..errors import ConfigurationError
+from . import clickhouse as ch
+from . import values as v
+from .level import ConsentLevel, parse_consent
+from .scrubbing import SCRUBBING_MODES, ScrubbingOptions
 
 __all__ = ["DEFAULT_ENDPOINT", "KNOWN_BACKENDS", "Signal", "TelemetryConfig"]
 
@@ -316,7 +316,7 @@ class TelemetryConfig:
         for name in ("headers", "resource_attributes", "clickhouse_table_names", "sources"):
             object.__setattr__(self, name, MappingProxyType(dict(getattr(self, name))))
         if "clickhouse" in self.backend:
-            ch.check_clickhouse_requirements(self)
+            ch.check_clickhouse_requirements(self.clickhouse_url, self.sources.get("backend"))
 
     @classmethod
     def resolve(

@@ -18,9 +18,9 @@ from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
 from opentelemetry.trace import StatusCode
 
-from ..consent_level import ConsentLevel
+from ..config.level import ConsentLevel
+from ..consent.runtime import ConsentState
 from ..diagnostics import internal_log
-from .runtime import ConsentState
 
 __all__ = ["ConsentGatedLogExporter", "ConsentGatedMetricExporter", "ConsentGatedSpanExporter"]
 

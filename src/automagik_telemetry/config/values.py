@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from .errors import ConfigurationError
+from ..errors import ConfigurationError
 
 __all__ = [
     "parse_bool",

@@ -16,14 +16,10 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 from types import MappingProxyType
-from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl, unquote, urlsplit
 
-from . import config_values as v
-from .errors import ConfigurationError
-
-if TYPE_CHECKING:
-    from .config import TelemetryConfig
+from ..errors import ConfigurationError
+from . import values as v
 
 __all__ = [
     "COMPRESSIONS",
@@ -256,23 +252,24 @@ def _installed(module: str) -> bool:
     return importlib.util.find_spec(module) is not None
 
 
-def check_clickhouse_requirements(config: TelemetryConfig) -> None:
+def check_clickhouse_requirements(url: str | None, backend_source: str | None = None) -> None:
     """With ``clickhouse`` among the backends: a URL is set and its client is installed.
 
     Checked when the configuration is built, whether or not consent is given, so a missing
-    extra shows up on the tool author's machine rather than on an opted-in user's.
+    extra shows up on the tool author's machine rather than on an opted-in user's. Takes the
+    values it checks, not the configuration, so this module needs nothing of ``settings``.
     """
-    if config.clickhouse_url is None:
+    if url is None:
         raise ConfigurationError(
             "clickhouse_url",
             None,
             _URL_ACCEPTED + " (required because backend includes clickhouse; environment: "
             "AUTOMAGIK_TELEMETRY_CLICKHOUSE_URL)",
         )
-    url = ClickHouseURL.parse(config.clickhouse_url)
+    parsed = ClickHouseURL.parse(url)
     extra, modules = (
         ("embedded", ("clickhouse_connect", "chdb"))
-        if url.embedded
+        if parsed.embedded
         else (
             "clickhouse",
             ("clickhouse_connect",),
@@ -285,5 +282,5 @@ def check_clickhouse_requirements(config: TelemetryConfig) -> None:
             "clickhouse",
             f"clickhouse once its optional dependencies are installed ({', '.join(missing)} "
             f"missing): pip install 'automagik-telemetry[{extra}]'",
-            source=config.sources.get("backend"),
+            source=backend_source,
         )

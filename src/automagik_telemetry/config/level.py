@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import enum
 
-from .config_values import parse_bool
-from .errors import ConfigurationError
+from ..errors import ConfigurationError
+from .values import parse_bool
 
 __all__ = ["ConsentLevel", "parse_consent"]
 

@@ -22,8 +22,8 @@ from opentelemetry.trace import Link, SpanKind
 from opentelemetry.trace.span import TraceState
 from opentelemetry.util.types import Attributes
 
-from .consent.runtime import ConsentState, process_consent
-from .consent_level import ConsentLevel
+from ..config.level import ConsentLevel
+from ..consent.runtime import ConsentState, process_consent
 
 __all__ = ["ConsentSampler", "default_delegate"]
 

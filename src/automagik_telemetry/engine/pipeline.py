@@ -23,18 +23,18 @@ from opentelemetry.sdk.metrics.export import PeriodicExportingMetricReader
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import SpanProcessor, SynchronousMultiSpanProcessor, TracerProvider
 
-from .config import TelemetryConfig
-from .consent.runtime import ConsentState
-from .consent_level import ConsentLevel
-from .delivery.stage import DeliveryStage
-from .exporters import build_backend
-from .logcapture import DropInternalRecords
-from .privacy import (
+from ..config import TelemetryConfig
+from ..config.level import ConsentLevel
+from ..consent.runtime import ConsentState
+from ..delivery.stage import DeliveryStage
+from ..exporters import build_backend
+from ..privacy import (
     PiiRedactingLogRecordProcessor,
     PrivacySpanProcessor,
     Redactor,
     load_pseudonym_key,
 )
+from .logcapture import DropInternalRecords
 from .sampling import ConsentSampler, default_delegate
 from .shutdown import Runner, run_bounded
 

@@ -12,8 +12,8 @@ import sys
 
 from opentelemetry.sdk.resources import Resource
 
-from ._version import __version__
-from .config import TelemetryConfig
+from .._version import __version__
+from ..config import TelemetryConfig
 
 __all__ = ["INSTALL_ID_ATTRIBUTE", "build_resource"]
 
