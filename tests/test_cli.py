@@ -274,3 +274,81 @@ def test_status_shows_what_waits_in_the_spool_and_what_was_dropped(
     assert run("status", "--json") == 0
     spool = json.loads(capsys.readouterr().out)["spool"]["otlp-0123456789"]
     assert (spool["batches"], spool["dropped"]["too_large"]["batches"]) == (1, 1)
+
+
+def test_status_names_the_consent_file(capsys: pytest.CaptureFixture[str]) -> None:
+    assert run("status") == 0
+    shown = capsys.readouterr().out
+    path = ConsentStore().preference_path
+    assert f"consent file: {path}\n" in shown
+    assert path.name == "telemetry-consent.json"
+
+
+def test_doctor_offline_checks_the_configuration_without_a_network_probe(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    with socket.socket() as listener:  # any connection attempt would be accepted and seen
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(1)
+        listener.setblocking(False)
+        url = f"http://127.0.0.1:{listener.getsockname()[1]}"
+        os.environ["AUTOMAGIK_TELEMETRY_ENDPOINT"] = url
+        try:
+            assert run("doctor", "--offline") == 0
+        finally:
+            del os.environ["AUTOMAGIK_TELEMETRY_ENDPOINT"]
+        with pytest.raises(BlockingIOError):
+            listener.accept()
+    out = capsys.readouterr().out
+    assert f"backend:  otlp: OTLP/HTTP traces {url}/v1/traces" in out
+    assert "OK" not in out
+    assert "PROBLEM" not in out
+
+
+def cli_command() -> list[str]:
+    script = shutil.which("automagik-telemetry", path=str(Path(sys.executable).parent))
+    assert script is not None, "the console script is not installed"
+    return [script]
+
+
+def test_output_cut_short_by_its_reader_ends_quietly(tmp_path: Path) -> None:
+    """``automagik-telemetry status | head -1``: the reader closes the pipe after one line."""
+    env = {**os.environ, "AUTOMAGIK_TELEMETRY_CONFIG_DIR": str(tmp_path)}
+    reader, writer = os.pipe()
+    os.close(reader)  # a reader that is already gone: every write fails with EPIPE
+    try:
+        completed = subprocess.run(
+            [*cli_command(), "status"], env=env, stdout=writer, stderr=subprocess.PIPE
+        )
+    finally:
+        os.close(writer)
+    assert completed.stderr == b""  # no BrokenPipeError traceback, no "Exception ignored"
+    assert completed.returncode == 141
+
+
+HEAVY = (
+    "opentelemetry",
+    "google.protobuf",
+    "requests",
+    "asyncio",
+    "automagik_telemetry.engine",
+    "automagik_telemetry.privacy",
+)
+HEAVY_STDLIB = {"ssl", "urllib.request"}
+
+
+def test_consent_commands_never_load_the_pipeline(tmp_path: Path) -> None:
+    """The command's own start-up is part of the user's wait: status, opt-in, opt-out and
+    doctor --offline load the light front only (a ``python -X importtime`` check)."""
+    env = {**os.environ, "AUTOMAGIK_TELEMETRY_CONFIG_DIR": str(tmp_path)}
+    for argv in (["status"], ["opt-in"], ["opt-out"], ["doctor", "--offline"], ["status"]):
+        completed = subprocess.run(
+            [sys.executable, "-X", "importtime", "-m", "automagik_telemetry", *argv],
+            env=env,
+            capture_output=True,
+            text=True,
+        )
+        assert completed.returncode == 0, completed.stderr
+        loaded = {line.rsplit("|", 1)[-1].strip() for line in completed.stderr.splitlines()}
+        heavy = {name for name in loaded if name.startswith(HEAVY) or name in HEAVY_STDLIB}
+        assert heavy == set(), argv

@@ -249,11 +249,13 @@ def test_after_an_opt_out_or_shutdown_nothing_more_is_recorded(receiver: OTLPRec
     assert "revoked" not in metric_points(receiver)
 
 
-def test_a_new_configuration_gets_its_own_instruments(receiver: OTLPReceiver) -> None:
+def test_a_configuration_keeps_its_own_recorder(receiver: OTLPReceiver) -> None:
     handle = start(receiver)
-    recorder = events_module._bind(handle)
-    assert events_module._bind(handle) is recorder
-    assert events_module._recorder_for(handle) is recorder
+    assert handle.recorder is None  # built on the first call, not at configure time
+    track_metric("first", 1)
+    recorder = handle.recorder
+    assert recorder is not None
+    assert events_module._recorder(handle) is recorder
 
 
 def test_async_variants_record_without_blocking_the_loop(receiver: OTLPReceiver) -> None:
@@ -271,3 +273,51 @@ def test_async_variants_record_without_blocking_the_loop(receiver: OTLPReceiver)
     assert receiver.wait_for(lambda: len(receiver.log_records()) == 2)
     assert [name for name, _ in events(receiver)] == ["automagik.api.request", "automagik.error"]
     assert receiver.wait_for(lambda: "requests" in metric_points(receiver))
+
+
+def test_a_bad_call_is_dropped_and_counted_and_never_costs_the_batch(
+    receiver: OTLPReceiver, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Issue 11: ``track_event(123)`` used to make its whole log batch fail to encode, and
+    ``track_metric("m", 10**100)`` broke every later metric export."""
+    handle = start(receiver, metric_export_interval=0.05)
+    with caplog.at_level(logging.ERROR, logger="automagik_telemetry"):
+        for index in range(200):
+            track_event("good", {"index": index})
+            if index == 100:
+                track_event(123)  # type: ignore[arg-type]
+                track_event("", {"empty": "name"})
+                track_event("listed", ["not", "a", "mapping"])  # type: ignore[arg-type]
+                track_metric("huge", 10**100)
+                track_metric("nan", float("nan"), kind="gauge")
+                track_metric(None, 1)  # type: ignore[arg-type]
+                track_metric("listed", 1, attributes=["x"])  # type: ignore[arg-type]
+                track_error(ValueError("listed"), ["x"])  # type: ignore[arg-type]
+        track_event("wide", {"big": 10**30, 7: "seven", "ok": 2**63 - 1})
+        track_event("bare", {})
+        track_metric("jobs", 3, attributes={"big": -(10**40)})
+    assert handle.force_flush(5)
+    assert receiver.wait_for(lambda: len(events(receiver)) == 202)
+    assert receiver.wait_for(lambda: "jobs" in metric_points(receiver))
+    time.sleep(0.2)  # a few more metric exports: none may fail
+    track_metric("later", 1)
+    assert handle.force_flush(5)
+    assert receiver.wait_for(lambda: "later" in metric_points(receiver))
+
+    names = [name for name, _ in events(receiver)]
+    assert names.count("good") == 200
+    assert dict(events(receiver))["bare"] == {}
+    wide = dict(events(receiver))["wide"]
+    assert wide == {"big": str(10**30), "7": "seven", "ok": 2**63 - 1}
+    assert attributes(metric_points(receiver)["jobs"][1].attributes) == {"big": str(-(10**40))}
+    assert not {"huge", "nan"} & set(metric_points(receiver))
+    assert handle.status().invalid_calls == {
+        "track_error": 1,
+        "track_event": 3,
+        "track_metric": 4,
+    }
+    assert "track_event(<int>): the name must be a non-empty string (dropped)" in caplog.text
+    assert "track_metric('huge'): an integer value must fit in 64 bits" in caplog.text
+    assert "track_metric('nan'): value must be finite" in caplog.text
+    assert "attributes must be a mapping, got list" in caplog.text
+    assert "calls:        4 track_metric() dropped (invalid arguments)" in handle.status().render()

@@ -26,6 +26,7 @@ def test_every_public_name_is_importable_from_the_package() -> None:
         "StandardEvents",
     ):
         assert required in automagik_telemetry.__all__
+    assert set(automagik_telemetry.__all__) <= set(dir(automagik_telemetry))  # for completion
 
 
 def test_importing_the_package_stays_light() -> None:

@@ -1,29 +1,30 @@
 """``configure_automagik()``: one call from consent to running pipeline.
 
-With consent off nothing is installed — no provider, no thread, no socket — and the OTel API
-stays the no-op it is without an SDK, so instrumented code costs what it costs uninstrumented.
-With consent on, the providers are built, registered globally and shut down at interpreter exit
-within ``shutdown_timeout``.
+With consent off nothing is installed — no provider, no thread, no socket — and nothing of the
+engine is even imported: this module, the configuration and the consent decision load the
+standard library only, so a host program whose user never agreed pays a few milliseconds for
+asking. With consent on, the engine is imported, the providers are built, registered globally
+and shut down at interpreter exit within ``shutdown_timeout``.
 """
 
 from __future__ import annotations
 
 import atexit
 import threading
-
-from opentelemetry import _logs, metrics, trace
+from typing import TYPE_CHECKING
 
 from .config import TelemetryConfig
 from .consent.decision import REFUSALS, ConsentDecision, decide_consent
 from .consent.runtime import ConsentState, set_process_consent
 from .consent.store import ConsentStore
 from .diagnostics import internal_log
-from .engine.logcapture import LogCapture, detach_foreign_handlers, install_log_capture
-from .engine.pipeline import Pipeline, build_pipeline
-from .engine.resource import build_resource
-from .engine.shutdown import ExitFlusher, Runner, run_bounded
-from .spool.spool import purge_spools
-from .status import TelemetryStatus, build_status
+
+if TYPE_CHECKING:
+    from .engine.logcapture import LogCapture
+    from .engine.pipeline import Pipeline
+    from .engine.recorder import Recorder
+    from .engine.shutdown import ExitFlusher, Runner
+    from .status import TelemetryStatus
 
 __all__ = ["TelemetryHandle", "configure_automagik", "current_handle"]
 
@@ -47,7 +48,15 @@ class TelemetryHandle:
         self.log_capture = log_capture
         """The stdlib ``logging`` handler, when ``capture_logging`` is on and consent too."""
         self._shut_down = False
-        self._at_exit = ExitFlusher() if pipeline is not None else None
+        self.recorder: Recorder | None = None
+        """What ``track_*`` record through (built on their first call with consent on)."""
+        self.invalid_calls: dict[str, int] = {}
+        """``track_*`` calls dropped for bad arguments, per call name."""
+        self._at_exit: ExitFlusher | None = None
+        if pipeline is not None:
+            from .engine.shutdown import ExitFlusher
+
+            self._at_exit = ExitFlusher()
 
     @property
     def decision(self) -> ConsentDecision:
@@ -59,6 +68,8 @@ class TelemetryHandle:
         return self.pipeline is not None and not self._shut_down and self.consent.enabled
 
     def status(self) -> TelemetryStatus:
+        from .status import build_status
+
         self.consent.refresh()
         current = self.consent.decision
         if self.pipeline is None or self._shut_down:
@@ -76,6 +87,7 @@ class TelemetryHandle:
             next_start=decide_consent(self.config),
             running=self.enabled,
             queue_dropped=dropped,
+            invalid_calls=self.invalid_calls,
         )
 
     def force_flush(self, timeout: float | None = None) -> bool:
@@ -87,19 +99,22 @@ class TelemetryHandle:
 
     def shutdown(self, timeout: float | None = None) -> bool:
         """Flush and stop; bounded by ``timeout`` seconds even if the backend hangs."""
-        return self._shutdown(timeout, run_bounded)
+        return self._shutdown(timeout, None)
 
     def _shutdown_at_exit(self) -> None:
-        self._shutdown(None, self._at_exit or run_bounded)
+        self._shutdown(None, self._at_exit)
 
-    def _shutdown(self, timeout: float | None, run: Runner) -> bool:
+    def _shutdown(self, timeout: float | None, run: Runner | None) -> bool:
         if self.pipeline is None or self._shut_down:
             return True
+        from .engine.logcapture import detach_foreign_handlers
+        from .engine.shutdown import run_bounded
+
         self._shut_down = True
         if self.log_capture is not None:
             self.log_capture.uninstall()
         detach_foreign_handlers(self.pipeline.logger_provider)
-        return self.pipeline.shutdown(self._timeout(timeout), run)
+        return self.pipeline.shutdown(self._timeout(timeout), run or run_bounded)
 
     def _timeout(self, timeout: float | None) -> float:
         return self.config.shutdown_timeout if timeout is None else max(0.0, timeout)
@@ -133,15 +148,11 @@ def configure_automagik(
         pipeline = None
         capture = None
         if consent.initial.enabled:
-            install_id = ConsentStore(resolved.config_dir).install_id(create=True)
-            pipeline = build_pipeline(resolved, consent, build_resource(resolved, install_id))
-            _install_globals(pipeline)
-            if resolved.capture_logging:
-                capture = install_log_capture(
-                    pipeline.logger_provider, consent, resolved.log_threshold
-                )
+            pipeline, capture = _start_engine(resolved, consent)
         elif consent.initial.rule in REFUSALS:
             # Spooled data of a user who said no is deleted, never sent (no thread needed).
+            from .spool.layout import purge_spools
+
             purge_spools(resolved.spool_dir, resolved.service_name, "consent_revoked")
         _handle = TelemetryHandle(resolved, consent, pipeline, capture)
         if pipeline is not None:
@@ -154,7 +165,26 @@ def current_handle() -> TelemetryHandle | None:
     return _handle
 
 
+def _start_engine(
+    config: TelemetryConfig, consent: ConsentState
+) -> tuple[Pipeline, LogCapture | None]:
+    """Import the engine (only now: consent is on), build the pipeline and install it."""
+    from .engine.logcapture import install_log_capture
+    from .engine.pipeline import build_pipeline
+    from .engine.resource import build_resource
+
+    install_id = ConsentStore(config.config_dir).install_id(create=True)
+    pipeline = build_pipeline(config, consent, build_resource(config, install_id))
+    _install_globals(pipeline)
+    capture = None
+    if config.capture_logging:
+        capture = install_log_capture(pipeline.logger_provider, consent, config.log_threshold)
+    return pipeline, capture
+
+
 def _install_globals(pipeline: Pipeline) -> None:
+    from opentelemetry import _logs, metrics, trace
+
     trace.set_tracer_provider(pipeline.tracer_provider)
     _logs.set_logger_provider(pipeline.logger_provider)
     if pipeline.meter_provider is not None:

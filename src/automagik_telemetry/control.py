@@ -16,7 +16,7 @@ None of them raises: a choice that cannot be stored is logged and still applies 
 
 from __future__ import annotations
 
-import asyncio
+from typing import TYPE_CHECKING
 
 from .config import TelemetryConfig
 from .config.level import ConsentLevel, parse_consent
@@ -26,7 +26,9 @@ from .consent.runtime import process_consent
 from .consent.store import ConsentStore
 from .diagnostics import internal_log
 from .errors import ConfigurationError
-from .status import TelemetryStatus, build_status
+
+if TYPE_CHECKING:
+    from .status import TelemetryStatus
 
 __all__ = ["disable", "enable", "flush", "flush_async", "get_status", "is_enabled"]
 
@@ -60,6 +62,8 @@ def get_status() -> TelemetryStatus:
     current = ConsentDecision.off(
         "configure_automagik() has not been called in this process", "not_configured"
     )
+    from .status import build_status
+
     return build_status(config, current, next_start=next_start, running=False)
 
 
@@ -72,6 +76,8 @@ def flush(timeout: float | None = None) -> bool:
 
 async def flush_async(timeout: float | None = None) -> bool:
     """``flush`` for coroutines: the wait happens on a worker thread, not the event loop."""
+    import asyncio  # a caller that awaits this has asyncio loaded already: nothing to pay
+
     return await asyncio.to_thread(flush, timeout)
 
 

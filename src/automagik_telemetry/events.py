@@ -8,8 +8,13 @@ or up-down counter created once per name.
 Every call goes through the pipeline ``configure_automagik()`` built (not the global providers,
 which someone else may own). When there is none — consent off, or ``configure_automagik()`` not
 called yet — the first two attribute reads return and the call costs about as much as an empty
-function. Nothing here raises into the app: problems are logged through ``internal_log``
-(rate-limited) and the measurement is dropped.
+function, and nothing of the engine is imported. Nothing here raises into the app.
+
+**Arguments are checked at the call**, with a running pipeline: an event or metric name that is
+not a non-empty string, attributes that are not a mapping, a metric value that is not a finite
+number or an integer beyond 64 bits are dropped, counted (``status``: ``invalid_calls``) and
+logged through ``internal_log`` (rate-limited). Attribute values OTLP cannot carry become their
+``str()``. One bad call never costs the rest of a batch its delivery.
 
 **Reusing a metric name with another kind** is a programming error, but one that must not crash
 a program in the hands of users: the first kind wins, the conflicting call is dropped and an
@@ -20,24 +25,20 @@ AUTOMAGIK_TELEMETRY_VERBOSE=1`` while developing to see them.
 
 from __future__ import annotations
 
-import threading
-import time
-from collections.abc import Callable, Mapping
-from typing import Any, Literal, cast
-
-from opentelemetry import trace
-from opentelemetry._logs import Logger, SeverityNumber
+import math
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, Literal
 
 from . import configure as _configure
-from ._version import __version__
-from .config.level import ConsentLevel
-from .configure import TelemetryHandle
+from .attributes import clean_attributes, fits_int64
 from .diagnostics import internal_log
-from .engine.logcapture import clean_value, exception_attributes
+
+if TYPE_CHECKING:
+    from .configure import TelemetryHandle
+    from .engine.recorder import Recorder
 
 __all__ = [
     "METRIC_KINDS",
-    "SCOPE_NAME",
     "MetricKind",
     "StandardEvents",
     "track_error",
@@ -47,10 +48,6 @@ __all__ = [
     "track_metric",
     "track_metric_async",
 ]
-
-SCOPE_NAME = "automagik-telemetry"
-"""Instrumentation scope of what these calls emit (not a logger name of this package: records
-of those are kept out of telemetry, see ``logcapture``)."""
 
 MetricKind = Literal["counter", "gauge", "histogram", "updown_counter"]
 METRIC_KINDS: tuple[str, ...] = ("counter", "gauge", "histogram", "updown_counter")
@@ -73,99 +70,50 @@ class StandardEvents:
     """Attributes: service_name, status."""
 
 
-Record = Callable[[float, Mapping[str, Any] | None], None]
+def _recorder(handle: TelemetryHandle) -> Recorder:
+    """The engine's recorder of ``handle``, built on first use (the engine is loaded: consent
+    is on) and kept on the handle."""
+    recorder = handle.recorder
+    if recorder is None:
+        from .engine.recorder import Recorder
+
+        recorder = handle.recorder = Recorder(handle)
+    return recorder
 
 
-class _Recorder:
-    """What the calls need from one running pipeline: a logger and the metric instruments."""
+def _invalid(handle: TelemetryHandle, call: str, name: object, problem: str, *args: object) -> None:
+    """Drop one call with bad arguments: counted in ``status``, logged at most once a minute
+    per call, name and problem. Messages name the metric or event (the app's own constant),
+    never an attribute value (it may be personal)."""
+    handle.invalid_calls[call] = handle.invalid_calls.get(call, 0) + 1
+    shown = repr(name) if type(name) is str else f"<{type(name).__name__}>"
+    internal_log.error(
+        f"{call}.invalid:{shown}:{problem}",
+        f"%s(%s): {problem} (dropped)",
+        call,
+        shown,
+        *args,
+    )
 
-    def __init__(self, handle: TelemetryHandle) -> None:
-        assert handle.pipeline is not None
-        self.handle = handle
-        self.consent = handle.consent
-        self.logger: Logger = handle.pipeline.logger_provider.get_logger(SCOPE_NAME, __version__)
-        meter_provider = handle.pipeline.meter_provider
-        self.meter = (
-            None if meter_provider is None else meter_provider.get_meter(SCOPE_NAME, __version__)
+
+def _attributes(
+    handle: TelemetryHandle, call: str, name: object, attributes: object
+) -> tuple[bool, Mapping[str, Any] | None]:
+    if attributes is None:
+        return True, None
+    if type(attributes) is not dict and not isinstance(attributes, Mapping):
+        _invalid(
+            handle, call, name, "attributes must be a mapping, got %s", type(attributes).__name__
         )
-        self.instruments: dict[str, tuple[str, Record]] = {}
-        self._lock = threading.Lock()
-
-    def level(self) -> ConsentLevel:
-        """The live level: ``off`` once shut down or opted out (``disable()`` included)."""
-        return ConsentLevel.OFF if self.handle._shut_down else self.consent.level
-
-    def instrument(self, name: str, kind: str) -> Record | None:
-        with self._lock:
-            known = self.instruments.get(name)
-            if known is None:
-                if kind not in METRIC_KINDS:
-                    internal_log.error(
-                        f"track_metric.kind:{kind}",
-                        "track_metric(%r): unknown kind %r (use one of %s); value dropped",
-                        name,
-                        kind,
-                        ", ".join(METRIC_KINDS),
-                    )
-                    return None
-                known = self.instruments[name] = (kind, self._create(name, kind))
-        if known[0] != kind:
-            internal_log.error(
-                f"track_metric.conflict:{name}:{kind}",
-                "track_metric(%r): this name is a %s, not a %s; a metric name keeps the kind "
-                "it was first recorded with (value dropped)",
-                name,
-                known[0],
-                kind,
-            )
-            return None
-        return known[1]
-
-    def _create(self, name: str, kind: str) -> Record:
-        assert self.meter is not None
-        if kind == "counter":
-            return self.meter.create_counter(name).add
-        if kind == "gauge":
-            return self.meter.create_gauge(name).set
-        if kind == "histogram":
-            return self.meter.create_histogram(name).record
-        return self.meter.create_up_down_counter(name).add
+        return False, None
+    return True, clean_attributes(attributes)
 
 
-_recorder: _Recorder | None = None
-_recorder_lock = threading.Lock()
-
-
-def _recorder_for(handle: TelemetryHandle) -> _Recorder:
-    """The recorder of ``handle`` (one per configured pipeline, built on first use)."""
-    recorder = _recorder
-    if recorder is not None and recorder.handle is handle:
-        return recorder
-    return _bind(handle)
-
-
-def _bind(handle: TelemetryHandle) -> _Recorder:
-    global _recorder
-    with _recorder_lock:
-        if _recorder is None or _recorder.handle is not handle:
-            _recorder = _Recorder(handle)
-        return _recorder
-
-
-_PLAIN = frozenset({str, int, float, bool})
-
-
-def _clean(attributes: Mapping[str, Any] | None) -> Mapping[str, Any] | None:
-    """Attributes the SDK takes without a warning per call; the common all-primitive mapping
-    is passed on as it is (the SDK copies it), so the usual call pays no copy."""
-    if not attributes:
-        return None
-    for value in attributes.values():
-        if type(value) not in _PLAIN:
-            break
-    else:
-        return attributes
-    return {str(key): clean_value(value) for key, value in attributes.items() if value is not None}
+def _name(handle: TelemetryHandle, call: str, name: object) -> bool:
+    if type(name) is str and name:
+        return True
+    _invalid(handle, call, name, "the name must be a non-empty string")
+    return False
 
 
 def track_event(name: str, attributes: Mapping[str, Any] | None = None) -> None:
@@ -175,16 +123,11 @@ def track_event(name: str, attributes: Mapping[str, Any] | None = None) -> None:
     if handle is None or handle.pipeline is None:
         return
     try:
-        recorder = _recorder_for(handle)
-        if recorder.level() is not ConsentLevel.ALL:
+        if not _name(handle, "track_event", name):
             return
-        recorder.logger.emit(
-            timestamp=time.time_ns(),
-            event_name=name,
-            severity_number=SeverityNumber.INFO,
-            severity_text="INFO",
-            attributes=_clean(attributes),
-        )
+        ok, cleaned = _attributes(handle, "track_event", name, attributes)
+        if ok:
+            _recorder(handle).event(name, cleaned)
     except Exception:
         internal_log.error("track_event", "track_event(%r) failed", name, exc_info=True)
 
@@ -198,25 +141,9 @@ def track_error(error: BaseException, context: Mapping[str, Any] | None = None) 
     if handle is None or handle.pipeline is None:
         return
     try:
-        recorder = _recorder_for(handle)
-        if recorder.level() is ConsentLevel.OFF:
-            return
-        extra = _clean(context)
-        if isinstance(error, BaseException):
-            details = exception_attributes(error)
-        else:  # the seed accepted anything; keep the call harmless
-            details = {"exception.type": type(error).__name__, "exception.message": str(error)}
-        span = trace.get_current_span()
-        if span.is_recording() and isinstance(error, BaseException):
-            span.record_exception(error, attributes=extra)
-        recorder.logger.emit(
-            timestamp=time.time_ns(),
-            event_name=StandardEvents.ERROR_OCCURRED,
-            severity_number=SeverityNumber.ERROR,
-            severity_text="ERROR",
-            body=f"{details['exception.type']}: {details['exception.message']}",
-            attributes={**(extra or {}), **details},
-        )
+        ok, cleaned = _attributes(handle, "track_error", type(error).__name__, context)
+        if ok:
+            _recorder(handle).error(error, cleaned)
     except Exception:
         internal_log.error("track_error", "track_error() failed", exc_info=True)
 
@@ -235,41 +162,32 @@ def track_metric(
     if handle is None or handle.pipeline is None:
         return
     try:
-        recorder = _recorder_for(handle)
-        if recorder.meter is None or recorder.level() is not ConsentLevel.ALL:
+        if not _name(handle, "track_metric", name) or not _valid_value(handle, name, value, kind):
             return
-        known = recorder.instruments.get(name)
-        record = known[1] if known is not None and known[0] == kind else None
-        if record is None:
-            record = recorder.instrument(name, kind)
-            if record is None:
-                return
-        if not _valid_value(name, value, kind):
-            return
-        record(value, _clean(attributes))
+        ok, cleaned = _attributes(handle, "track_metric", name, attributes)
+        if ok:
+            _recorder(handle).metric(name, value, kind, cleaned)
     except Exception:
         internal_log.error("track_metric", "track_metric(%r) failed", name, exc_info=True)
 
 
-def _valid_value(name: str, value: object, kind: str) -> bool:
+def _valid_value(handle: TelemetryHandle, name: str, value: object, kind: str) -> bool:
     number = type(value)
-    if (
-        number is not int
-        and number is not float
-        and (number is bool or not isinstance(value, (int, float)))
-    ):
-        internal_log.error(
-            f"track_metric.value:{name}",
-            "track_metric(%r): value must be a number, got %s (dropped)",
-            name,
-            type(value).__name__,
-        )
+    if number is bool or not isinstance(value, (int, float)):
+        _invalid(handle, "track_metric", name, "value must be a number, got %s", number.__name__)
         return False
-    if kind == "counter" and cast(float, value) < 0:
-        internal_log.error(
-            f"track_metric.negative:{name}",
-            'track_metric(%r): a counter only goes up, got %r (dropped; use kind="updown_counter")',
+    if isinstance(value, int) and not fits_int64(value):
+        _invalid(handle, "track_metric", name, "an integer value must fit in 64 bits")
+        return False
+    if isinstance(value, float) and not math.isfinite(value):
+        _invalid(handle, "track_metric", name, "value must be finite, got %s", value)
+        return False
+    if kind == "counter" and value < 0:
+        _invalid(
+            handle,
+            "track_metric",
             name,
+            'a counter only goes up, got %r (use kind="updown_counter")',
             value,
         )
         return False

@@ -8,7 +8,6 @@ from typing import Any
 from .config import TelemetryConfig
 from .consent.decision import ConsentDecision
 from .consent.store import ConsentStore
-from .spool.spool import spooled_stats
 
 __all__ = ["TelemetryStatus", "build_status", "describe_destinations"]
 
@@ -24,6 +23,8 @@ class TelemetryStatus:
     destinations: dict[str, str]
     install_id: str | None
     config_dir: str
+    consent_file: str
+    """The file that holds the user's recorded choice (it may not exist yet)."""
     opt_out_file: str
     running: bool
     """Whether this process has a live pipeline (always ``False`` for the CLI)."""
@@ -35,6 +36,8 @@ class TelemetryStatus:
     seconds, and what was dropped (by reason) since the spool was created."""
     queue_dropped: dict[str, int] = field(default_factory=dict)
     """Items this process's memory budget pushed out, per signal (a running app only)."""
+    invalid_calls: dict[str, int] = field(default_factory=dict)
+    """``track_*`` calls dropped for bad arguments, per call (a running app only)."""
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -51,7 +54,7 @@ class TelemetryStatus:
         lines += [f"  {label} {where}" for where in self.destinations.values()]
         lines += [
             f"  install id:   {self.install_id or '(none: created only once telemetry is on)'}",
-            f"  consent file: {self.config_dir}",
+            f"  consent file: {self.consent_file}",
             f"  opt-out file: {self.opt_out_file}",
         ]
         if self.pending:
@@ -70,6 +73,8 @@ class TelemetryStatus:
         for signal, count in sorted(self.queue_dropped.items()):
             if count:
                 lines.append(f"  queue:        {count} {signal} dropped (memory budget full)")
+        for call, count in sorted(self.invalid_calls.items()):
+            lines.append(f"  calls:        {count} {call}() dropped (invalid arguments)")
         if self.config_sources:
             sources = ", ".join(f"{k} ({v})" for k, v in sorted(self.config_sources.items()))
             lines.append(f"  settings:     {sources}")
@@ -102,7 +107,10 @@ def build_status(
     running: bool,
     store: ConsentStore | None = None,
     queue_dropped: dict[str, int] | None = None,
+    invalid_calls: dict[str, int] | None = None,
 ) -> TelemetryStatus:
+    from .spool.layout import spooled_stats  # reads the spool directories: only when asked
+
     store = store if store is not None else ConsentStore(config.config_dir)
     pending = None
     if next_start.level.rank > current.level.rank:
@@ -120,6 +128,7 @@ def build_status(
         destinations=describe_destinations(config),
         install_id=store.install_id(create=False),
         config_dir=str(store.config_dir),
+        consent_file=str(store.preference_path),
         opt_out_file=str(store.opt_out_path),
         running=running,
         pending=pending,
@@ -134,4 +143,5 @@ def build_status(
             for name, stats in spooled_stats(config.spool_dir, config.service_name).items()
         },
         queue_dropped=dict(queue_dropped or {}),
+        invalid_calls=dict(invalid_calls or {}),
     )

@@ -8,7 +8,6 @@ never reach SQL text at all. Errors never echo a password: URLs are shown with i
 
 from __future__ import annotations
 
-import importlib.util
 import math
 import re
 from collections.abc import Mapping
@@ -249,6 +248,8 @@ def parse_clickhouse_url(value: object, setting: str, source: str | None = None)
 
 
 def _installed(module: str) -> bool:
+    import importlib.util  # only with the clickhouse backend configured
+
     return importlib.util.find_spec(module) is not None
 
 

@@ -11,8 +11,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import tempfile
-import uuid
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -130,6 +128,8 @@ class ConsentStore:
         Only created when telemetry is on (``create=True``), so a user who never opted in
         has nothing written on their disk.
         """
+        import uuid  # only once telemetry is on, or for ``status``: not on every start
+
         try:
             existing = self.install_id_path.read_text(encoding="utf-8").strip()
             return str(uuid.UUID(existing))
@@ -148,6 +148,8 @@ def write_atomically(path: Path, text: str) -> None:
     """Write ``text`` to ``path`` all or nothing: a temporary file in the same directory
     (``mkstemp``: readable by its owner only), fsync'ed, then renamed over ``path``."""
     path.parent.mkdir(parents=True, exist_ok=True)
+    import tempfile  # only when writing: every run reads, few runs write
+
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:

@@ -18,7 +18,8 @@ from opentelemetry.sdk.metrics.export import MetricExporter
 from ..config import TelemetryConfig
 from ..consent.runtime import ConsentState
 from ..privacy import PiiRedactingMetricExporter, Redactor
-from ..spool.spool import Spool, spool_directory
+from ..spool.layout import spool_directory
+from ..spool.spool import Spool
 from .backend import Backend
 from .buffer import Spill
 from .consent_gate import (

@@ -31,6 +31,7 @@ from opentelemetry._logs import Logger, SeverityNumber
 from opentelemetry.context import _SUPPRESS_INSTRUMENTATION_KEY, get_current, get_value
 from opentelemetry.sdk._logs import LoggerProvider, LogRecordProcessor, ReadWriteLogRecord
 
+from ..attributes import clean_value
 from ..config.level import ConsentLevel
 from ..consent.runtime import ConsentState
 from ..diagnostics import internal_log
@@ -39,7 +40,6 @@ __all__ = [
     "DropInternalRecords",
     "LogCapture",
     "TelemetryLogHandler",
-    "clean_value",
     "exception_attributes",
     "install_log_capture",
     "is_otel_logging_handler",
@@ -55,7 +55,6 @@ _RESERVED = frozenset(
     | {"message", "asctime", "taskName"}
 )
 _SEVERITY_TEXT = {"WARNING": "WARN", "CRITICAL": "FATAL"}
-_PRIMITIVES = (str, bool, int, float)
 
 
 def is_otel_logging_handler(handler: logging.Handler) -> bool:
@@ -110,16 +109,6 @@ def exception_attributes(error: BaseException) -> dict[str, str]:
             traceback.format_exception(kind, error, error.__traceback__)
         )
     return attributes
-
-
-def clean_value(value: object) -> Any:
-    """An attribute value the OTel SDK accepts without a warning: primitives and lists of them
-    pass, anything else becomes its ``str()`` (the SDK would drop it and log each time)."""
-    if isinstance(value, _PRIMITIVES):
-        return value
-    if isinstance(value, (list, tuple)) and all(isinstance(item, _PRIMITIVES) for item in value):
-        return list(value)
-    return str(value)
 
 
 class TelemetryLogHandler(logging.Handler):
