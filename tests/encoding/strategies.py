@@ -42,7 +42,8 @@ def attributes(values: st.SearchStrategy[Any] = ATTRIBUTE_VALUES) -> st.SearchSt
             return None
         if kind == "dict":
             return pairs
-        bounded = BoundedAttributes(attributes=pairs, immutable=True, extended_attributes=True)
+        valid = {key: value for key, value in pairs.items() if key}  # the SDK warns on ""
+        bounded = BoundedAttributes(attributes=valid, immutable=True, extended_attributes=True)
         bounded.dropped = draw(st.integers(min_value=0, max_value=1000))
         return bounded
 

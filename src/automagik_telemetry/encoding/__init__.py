@@ -26,6 +26,10 @@ def encode(signal: str, items: Any) -> bytes:
         from .spans import encode_spans
 
         return encode_spans(items)
-    from .stock import stock_encode
+    if signal == "logs":
+        from .logs import encode_logs
 
-    return stock_encode(signal, items)
+        return encode_logs(items)
+    from .metrics import encode_metrics
+
+    return encode_metrics(items)

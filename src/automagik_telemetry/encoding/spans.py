@@ -17,7 +17,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from .common import encode_request, group, note_dropped
-from .wire import attributes, fixed32, fixed64, length_delimited, string_field, varint
+from .wire import attributes, fixed32, fixed64, length_delimited, string_field, uint32, varint
 
 __all__ = ["encode_spans"]
 
@@ -78,17 +78,17 @@ def span_body(span: Any, parts: list[bytes]) -> int:
     failed = attributes(b"\x4a", span.attributes, parts)
     dropped = span.dropped_attributes
     if dropped:
-        parts.append(b"\x50" + varint(_uint32(dropped)))
+        parts.append(b"\x50" + uint32(dropped))
     for event in span.events:
         failed += _event(event, parts)
     dropped = span.dropped_events
     if dropped:
-        parts.append(b"\x60" + varint(_uint32(dropped)))
+        parts.append(b"\x60" + uint32(dropped))
     for link in span.links:
         failed += _link(link, parts)
     dropped = span.dropped_links
     if dropped:
-        parts.append(b"\x70" + varint(_uint32(dropped)))
+        parts.append(b"\x70" + uint32(dropped))
     status = span.status
     description = status.description
     code = status.status_code.value
@@ -109,7 +109,7 @@ def _event(event: Any, parts: list[bytes]) -> int:
     failed = attributes(b"\x1a", event.attributes, body)
     dropped = event.dropped_attributes
     if dropped:
-        body.append(b"\x20" + varint(_uint32(dropped)))
+        body.append(b"\x20" + uint32(dropped))
     parts.append(b"\x5a" + length_delimited(b"".join(body)))
     return failed
 
@@ -125,16 +125,10 @@ def _link(link: Any, parts: list[bytes]) -> int:
     failed = attributes(b"\x22", link.attributes, body)
     dropped = link.dropped_attributes
     if dropped:
-        body.append(b"\x28" + varint(_uint32(dropped)))
+        body.append(b"\x28" + uint32(dropped))
     body.append(b"\x35" + fixed32(_HAS_REMOTE | (_IS_REMOTE if context.is_remote else 0)))
     parts.append(b"\x6a" + length_delimited(b"".join(body)))
     return failed
-
-
-def _uint32(value: int) -> int:
-    if not 0 <= value < 1 << 32:
-        raise ValueError(f"count out of uint32 range: {value}")
-    return value
 
 
 def _stock_span(span: Any) -> bytes | None:

@@ -29,6 +29,7 @@ __all__ = [
     "key_value",
     "length_delimited",
     "string_field",
+    "uint32",
     "varint",
 ]
 
@@ -69,6 +70,13 @@ def int64(value: int) -> bytes:
     if not _INT64_MIN <= value <= _INT64_MAX:
         raise EncodingError(f"integer out of int64 range ({value.bit_length()} bits)")
     return varint(value if value >= 0 else value + (1 << 64))
+
+
+def uint32(value: int) -> bytes:
+    """A ``uint32`` varint (the dropped counts), range-checked as protobuf checks it."""
+    if not 0 <= value <= 0xFFFFFFFF:
+        raise EncodingError(f"count out of uint32 range: {value}")
+    return varint(value)
 
 
 def fixed64(value: int) -> bytes:
