@@ -1,7 +1,8 @@
 """SDK batches to OTLP protobuf request bytes and back.
 
 The spool stores every batch as the OTLP request a collector would receive — the same bytes
-whatever the backend — using the stock encoders. Replaying into a backend that does not speak
+whatever the backend — written by our direct encoders (``encoding/``, the stock encoders'
+messages at a fraction of their cost). Replaying into a backend that does not speak
 OTLP (ClickHouse) needs the way back: the request decoded into the SDK's own objects
 (``ReadableSpan``, ``ReadableLogRecord``, ``MetricsData``), which every exporter accepts.
 Decoding is lossless for what the SDK produces (a test re-encodes and compares bytes); OTLP
@@ -16,9 +17,6 @@ from typing import Any
 from opentelemetry import trace as trace_api
 from opentelemetry._logs import LogRecord, SeverityNumber
 from opentelemetry.attributes import BoundedAttributes
-from opentelemetry.exporter.otlp.proto.common._log_encoder import encode_logs
-from opentelemetry.exporter.otlp.proto.common.metrics_encoder import encode_metrics
-from opentelemetry.exporter.otlp.proto.common.trace_encoder import encode_spans
 from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import ExportLogsServiceRequest
 from opentelemetry.proto.collector.metrics.v1.metrics_service_pb2 import (
     ExportMetricsServiceRequest,
@@ -50,6 +48,8 @@ from opentelemetry.sdk.util.instrumentation import InstrumentationScope
 from opentelemetry.trace import Link, SpanContext, SpanKind, Status, StatusCode, TraceFlags
 from opentelemetry.trace.span import TraceState
 
+from ..encoding import encode
+
 __all__ = ["decode_logs", "decode_metrics", "decode_spans", "encode_batch"]
 
 _REMOTE_PARENT = 0x200  # SpanFlags: the parent's "is remote" is known and true
@@ -57,13 +57,7 @@ _REMOTE_PARENT = 0x200  # SpanFlags: the parent's "is remote" is known and true
 
 def encode_batch(signal: str, items: Any) -> bytes:
     """One batch of the SDK's objects as an OTLP request (deterministic bytes)."""
-    if signal == "traces":
-        message: Any = encode_spans(items)
-    elif signal == "logs":
-        message = encode_logs(items)
-    else:
-        message = encode_metrics(items)
-    return bytes(message.SerializeToString(deterministic=True))
+    return encode(signal, items)
 
 
 # -- shared pieces ---------------------------------------------------------------------------

@@ -1,0 +1,78 @@
+"""Edge cases of the wire encoding: what is left out, what is memoized, and within bounds."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
+from opentelemetry.sdk.resources import Resource
+from opentelemetry.sdk.trace import ReadableSpan
+from opentelemetry.trace import SpanContext
+
+from automagik_telemetry.encoding import common, counts, encode, wire
+from automagik_telemetry.encoding.stock import stock_encode
+
+
+def _span(attributes: Any, resource: Resource | None = None, name: Any = "s") -> ReadableSpan:
+    return ReadableSpan(
+        name=name,
+        context=SpanContext(1, 2, False),
+        resource=resource or Resource({"service.name": "s"}),
+        attributes=attributes,
+    )
+
+
+def _attributes(payload: bytes) -> dict[str, Any]:
+    span = ExportTraceServiceRequest.FromString(payload).resource_spans[0].scope_spans[0].spans[0]
+    return {kv.key: kv.value for kv in span.attributes}
+
+
+def test_nested_mappings_and_empty_values_are_written_as_the_stock_encoder_writes_them() -> None:
+    span = _span({"map": {"a": [1, "x", None], 2: {"b": b"\x00"}}, "none": None, "": ""})
+    assert encode("traces", [span]) == stock_encode("traces", [span])
+
+
+def test_a_string_that_is_not_utf8_is_left_out_and_counted() -> None:
+    before = counts.attributes
+    payload = encode("traces", [_span({"bad": "\ud800", "good": "ok"})])
+    assert list(_attributes(payload)) == ["good"]
+    assert counts.attributes == before + 1
+
+
+def test_a_span_name_that_is_not_a_string_drops_only_that_span() -> None:
+    before = counts.items
+    payload = encode("traces", [_span({}, name=42), _span({})])
+    spans = ExportTraceServiceRequest.FromString(payload).resource_spans[0].scope_spans[0].spans
+    assert len(spans) == 1
+    assert counts.items == before + 1
+
+
+def test_the_attribute_cache_is_bounded_and_long_values_are_not_kept() -> None:
+    wire._cache.clear()
+    for index in range(wire._CACHE_ENTRIES + 10):
+        encode("traces", [_span({"url.full": f"/items/{index}"})])
+    assert len(wire._cache) <= wire._CACHE_ENTRIES
+    wire._cache.clear()
+    long = "x" * (wire._CACHE_VALUE_CHARS + 1)
+    encode("traces", [_span({"long": long, "n": 7})])
+    assert ("n", 7) in wire._cache
+    assert ("long", long) not in wire._cache
+
+
+def test_memoized_resources_are_bounded_and_never_confused() -> None:
+    resources = [Resource({"service.name": f"svc{i}"}) for i in range(common._ENVELOPES + 5)]
+    for resource in resources:
+        payload = encode("traces", [_span({}, resource)])
+        request = ExportTraceServiceRequest.FromString(payload)
+        assert (
+            request.resource_spans[0].resource.attributes[0].value.string_value
+            == (resource.attributes["service.name"])
+        )
+    assert len(common._resources) <= common._ENVELOPES
+
+
+def test_integers_beyond_int64_are_refused() -> None:
+    with pytest.raises(wire.EncodingError):
+        wire.int64(1 << 63)
+    assert wire.int64(-1) == b"\xff" * 9 + b"\x01"
