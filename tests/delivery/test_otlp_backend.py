@@ -18,6 +18,7 @@ from automagik_telemetry import TelemetryConfig
 from automagik_telemetry.exporters.otlp import OTLPBackend
 from automagik_telemetry.spool.codec import encode_batch
 from tests.support.otlp_receiver import OTLPReceiver, Received, running_receiver
+from tests.support.raw_server import raw_server, truncated_answer
 
 
 def spans() -> tuple[object, ...]:
@@ -110,6 +111,16 @@ def test_no_answer_within_the_timeout_is_worth_retrying() -> None:
         release.set()
     assert delivery.status == "retry"
     assert "within 0.3s" in delivery.detail
+
+
+@pytest.mark.parametrize("status", [503, 400])
+def test_a_truncated_answer_then_a_reset_is_worth_retrying(status: int) -> None:
+    """The answer never arrived whole, so nobody said "never": a transport fault, not a
+    refusal (a 400 cut short is retried too; the next attempt gets the whole answer)."""
+    with raw_server(truncated_answer(status, promised=100, sent=10)) as server:
+        delivery = backend_for(server.url).send_items("traces", spans(), 5)
+    assert delivery.status == "retry"
+    assert delivery.payload is not None
 
 
 def test_a_request_that_cannot_be_made_is_rejected() -> None:

@@ -3,12 +3,9 @@ is lost, nothing is sent twice, and the app is never held up."""
 
 from __future__ import annotations
 
-import contextlib
 import socket
-import struct
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 from tests.reliability.conftest import (
@@ -20,6 +17,7 @@ from tests.reliability.conftest import (
     wait_until,
 )
 from tests.support.otlp_receiver import OTLPReceiver, Received, running_receiver
+from tests.support.raw_server import raw_server, reset, truncated_answer
 
 
 def test_receiver_down_from_the_start(receiver: OTLPReceiver, spool_dir: Path) -> None:
@@ -125,45 +123,38 @@ def test_a_receiver_that_accepts_and_never_answers(spool_dir: Path) -> None:
     assert sum(arrived(receiver).values()) == 1000
 
 
-@contextlib.contextmanager
-def resetting_server(port: int) -> Iterator[list[int]]:
-    """Accepts, reads part of the request, then resets the connection (RST)."""
-    server = socket.socket()
-    server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    server.bind(("127.0.0.1", port))
-    server.listen()
-    resets: list[int] = []
-
-    def serve() -> None:
-        with contextlib.suppress(OSError):
-            while True:
-                conn, _ = server.accept()
-                conn.recv(100)
-                conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-                conn.close()
-                resets.append(1)
-
-    thread = threading.Thread(target=serve, daemon=True)
-    thread.start()
-    try:
-        yield resets
-    finally:
-        with contextlib.suppress(OSError):
-            server.shutdown(socket.SHUT_RDWR)  # wakes the accept() so the port is freed
-        server.close()
-        thread.join(5)
-
-
 def test_connection_reset_mid_body(receiver: OTLPReceiver, spool_dir: Path) -> None:
     receiver.stop()
     handle = reliable(receiver, spool_dir)
-    with resetting_server(receiver.port) as resets:
+    with raw_server(reset_after_a_read, receiver.port) as server:
         names = produce("reset", 1500)
         handle.force_flush(10)
-        assert wait_until(lambda: len(resets) >= 1)
+        assert wait_until(lambda: server.connections >= 1)
     receiver.restart()
     assert wait_until(lambda: all_once(arrived(receiver), names))
     assert sum(arrived(receiver).values()) == 1500
+
+
+def reset_after_a_read(conn: socket.socket) -> None:
+    conn.recv(100)
+    reset(conn)
+
+
+def test_a_truncated_503_then_a_reset_loses_nothing(
+    receiver: OTLPReceiver, spool_dir: Path
+) -> None:
+    """``HTTP/1.1 503``, ``Content-Length: 100``, 10 bytes, then a reset: a fault on the way,
+    not a refusal. Every batch is kept and arrives once the endpoint answers properly."""
+    receiver.stop()
+    handle = reliable(receiver, spool_dir)
+    with raw_server(truncated_answer(503, promised=100, sent=10), receiver.port) as server:
+        names = produce("truncated", 2000)
+        assert handle.force_flush(10)
+        assert wait_until(lambda: server.connections >= 1)
+    assert sum(spool["batches"] for spool in handle.status().spool.values()) > 0  # kept
+    receiver.restart()
+    assert wait_until(lambda: all_once(arrived(receiver), names))
+    assert sum(arrived(receiver).values()) == 2000
 
 
 def test_a_burst_far_faster_than_export_loses_nothing(

@@ -39,6 +39,14 @@ from ..spool.codec import encode_batch
 __all__ = ["OTLPBackend", "build_otlp_backend"]
 
 _RETRYABLE = frozenset({408, 429, 500, 502, 503, 504})
+# Requests that no retry can make (a malformed URL or header): the only transport errors that
+# are permanent. Everything else that goes wrong on the wire is worth another attempt.
+_CANNOT_BE_MADE = (
+    requests.exceptions.InvalidURL,
+    requests.exceptions.InvalidSchema,
+    requests.exceptions.MissingSchema,
+    requests.exceptions.InvalidHeader,
+)
 _SIGNALS = ("traces", "metrics", "logs")
 
 
@@ -80,12 +88,14 @@ class OTLPBackend:
                 verify=self._verify,
                 cert=self._cert,
             )
+        except _CANNOT_BE_MADE as error:
+            return Delivery.rejected(f"cannot send to {url}: {error}")
         except requests.Timeout:
             return Delivery.retry(f"no answer from {url} within {timeout:g}s")
-        except requests.ConnectionError as error:
-            return Delivery.retry(f"cannot reach {url}: {_reason(error)}")
         except requests.RequestException as error:
-            return Delivery.rejected(f"cannot send to {url}: {error}")
+            # Refused, reset, an answer cut short (a 503 whose body never arrived whole): the
+            # endpoint never said "never", so the batch is kept and tried again.
+            return Delivery.retry(f"cannot reach {url}: {_reason(error)}")
         status = response.status_code
         if 200 <= status < 300:
             return Delivery.ok()
