@@ -14,6 +14,8 @@ import threading
 from typing import TYPE_CHECKING
 
 from .config import TelemetryConfig
+from .config.settings import DURATION_LIMITS
+from .config.values import clamp_seconds
 from .consent.decision import REFUSALS, ConsentDecision, decide_consent
 from .consent.runtime import ConsentState, set_process_consent
 from .consent.store import ConsentStore
@@ -117,7 +119,9 @@ class TelemetryHandle:
         return self.pipeline.shutdown(self._timeout(timeout), run or run_bounded)
 
     def _timeout(self, timeout: float | None) -> float:
-        return self.config.shutdown_timeout if timeout is None else max(0.0, timeout)
+        """The caller's wait, never one that raises: bounded like ``shutdown_timeout``."""
+        limit = DURATION_LIMITS["shutdown_timeout"]
+        return clamp_seconds(timeout, self.config.shutdown_timeout, limit)
 
 
 def configure_automagik(

@@ -13,6 +13,8 @@ import socket
 from typing import Any
 
 from ..config import TelemetryConfig
+from ..config.settings import DURATION_LIMITS
+from ..config.values import parse_positive_seconds
 from ..consent.decision import decide_consent
 from ..status import describe_destinations
 
@@ -32,11 +34,22 @@ _HTTP_ADVICE = {
 
 def register(commands: Any) -> None:
     doctor = commands.add_parser("doctor", help="check the endpoint and explain what is wrong")
-    doctor.add_argument("--timeout", type=float, default=3.0, help="seconds per check")
+    doctor.add_argument("--timeout", type=_seconds, default=3.0, help="seconds per check")
     doctor.add_argument(
         "--offline", action="store_true", help="check the configuration only: no network probe"
     )
     doctor.set_defaults(run=run_doctor)
+
+
+def _seconds(text: str) -> float:
+    """``--timeout``: bounded like the ``timeout`` setting (a socket cannot wait 1e10 s)."""
+    limit = DURATION_LIMITS["timeout"]
+    try:
+        return parse_positive_seconds(float(text), "--timeout", maximum=limit)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r}: accepted: a number of seconds greater than 0 and at most {limit:g}"
+        ) from None
 
 
 def run_doctor(args: argparse.Namespace, config: TelemetryConfig) -> int:

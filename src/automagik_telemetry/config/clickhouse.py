@@ -8,7 +8,6 @@ never reach SQL text at all. Errors never echo a password: URLs are shown with i
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -23,6 +22,7 @@ from . import values as v
 __all__ = [
     "COMPRESSIONS",
     "TABLE_KINDS",
+    "TTL_MAX",
     "ClickHouseURL",
     "check_clickhouse_requirements",
     "parse_clickhouse_compression",
@@ -50,6 +50,9 @@ _ENGINE = re.compile(r"^(?P<name>(?:[A-Za-z][A-Za-z0-9]*)?MergeTree)\s*(?:\((?P<
 _ENGINE_ARG = re.compile(r"^\s*(?:'[A-Za-z0-9_{}/.\-]*'|[A-Za-z_][A-Za-z0-9_]*|[0-9]+)\s*$")
 _TTL = re.compile(r"^\s*(?P<num>[0-9]+)\s*(?P<unit>d|h|m|s)?\s*$", re.IGNORECASE)
 _TTL_UNITS = {"d": 86400, "h": 3600, "m": 60, "s": 1}
+TTL_MAX = 3650 * 86400
+"""Ten years: ClickHouse ``DateTime`` ends in 2106, so a far longer TTL overflows it; use 0 to
+keep rows forever."""
 _URL_ACCEPTED = (
     "http(s)://[user:password@]host[:port][/database][?setting=value] for a ClickHouse "
     "server, or chdb:///path/to/directory for the embedded store"
@@ -90,13 +93,15 @@ def parse_ttl(value: object, setting: str, source: str | None = None) -> int:
     if (
         isinstance(seconds, (int, float))
         and not isinstance(seconds, bool)
-        and math.isfinite(seconds)
-        and seconds >= 0
+        and 0 <= seconds <= TTL_MAX  # also refuses NaN and infinity
         and float(seconds).is_integer()
     ):
         return int(seconds)
     raise ConfigurationError(
-        setting, value, "0 (keep forever) or a whole duration: 30d, 12h, 90m, 45s", source=source
+        setting,
+        value,
+        "0 (keep forever) or a whole duration of at most 3650d: 30d, 12h, 90m, 45s",
+        source=source,
     )
 
 

@@ -25,7 +25,13 @@ from . import values as v
 from .level import ConsentLevel, parse_consent
 from .scrubbing import SCRUBBING_MODES, ScrubbingOptions
 
-__all__ = ["DEFAULT_ENDPOINT", "KNOWN_BACKENDS", "Signal", "TelemetryConfig"]
+__all__ = [
+    "DEFAULT_ENDPOINT",
+    "DURATION_LIMITS",
+    "KNOWN_BACKENDS",
+    "Signal",
+    "TelemetryConfig",
+]
 
 DEFAULT_ENDPOINT = "https://telemetry.namastex.ai"
 KNOWN_BACKENDS: tuple[str, ...] = ("otlp", "console", "clickhouse")
@@ -56,6 +62,40 @@ def _optional(parser: Parser) -> Parser:
         return None if value is None else parser(value, setting, source)
 
     return parse
+
+
+_MINUTE, _HOUR, _DAY = 60.0, 3_600.0, 86_400.0
+DURATION_LIMITS: Mapping[str, float] = MappingProxyType(
+    {
+        "timeout": 5 * _MINUTE,
+        "clickhouse_timeout": 5 * _MINUTE,
+        "shutdown_timeout": 10 * _MINUTE,
+        "schedule_delay": _HOUR,
+        "retry_initial_backoff": _HOUR,
+        "retry_max_backoff": _HOUR,
+        "metric_export_interval": _DAY,
+        "spool_max_age": 365 * _DAY,
+    }
+)
+"""The longest value each duration setting accepts, in seconds (docs/CONFIGURATION.md).
+
+Each bounds a wait of a background thread or of the app's exit: past ``threading.TIMEOUT_MAX``
+a wait raises ``OverflowError`` (a dead thread, or an error in the app at ``shutdown()``), and
+well before that a value is a typo (milliseconds given as seconds) that would silently stop
+delivery. The bounds are generous next to any sensible setting."""
+
+
+def _duration(setting: str) -> tuple[Parser, Parser]:
+    """The code and environment parsers of a duration setting, bounded by its limit."""
+    maximum = DURATION_LIMITS[setting]
+
+    def from_code(value: object, setting: str, source: str | None) -> float:
+        return v.parse_positive_seconds(value, setting, source, maximum=maximum)
+
+    def from_env(value: object, setting: str, source: str | None) -> float:
+        return v.parse_duration_ms(value, setting, source, maximum=maximum)
+
+    return from_code, from_env
 
 
 def _ch_env(name: str) -> tuple[str, ...]:
@@ -111,8 +151,7 @@ _SPECS: dict[str, _Spec] = {
     ),
     "timeout": _Spec(
         ("AUTOMAGIK_TELEMETRY_TIMEOUT", "OTEL_EXPORTER_OTLP_TIMEOUT"),
-        v.parse_positive_seconds,
-        v.parse_duration_ms,
+        *_duration("timeout"),
     ),
     "compression": _Spec(
         ("AUTOMAGIK_TELEMETRY_COMPRESSION", "OTEL_EXPORTER_OTLP_COMPRESSION"), _compression
@@ -125,11 +164,10 @@ _SPECS: dict[str, _Spec] = {
     "resource_attributes": _Spec(("OTEL_RESOURCE_ATTRIBUTES",), v.parse_key_values),
     "metric_export_interval": _Spec(
         ("AUTOMAGIK_TELEMETRY_METRIC_EXPORT_INTERVAL", "OTEL_METRIC_EXPORT_INTERVAL"),
-        v.parse_positive_seconds,
-        v.parse_duration_ms,
+        *_duration("metric_export_interval"),
     ),
     "shutdown_timeout": _Spec(
-        ("AUTOMAGIK_TELEMETRY_SHUTDOWN_TIMEOUT",), v.parse_positive_seconds, v.parse_duration_ms
+        ("AUTOMAGIK_TELEMETRY_SHUTDOWN_TIMEOUT",), *_duration("shutdown_timeout")
     ),
     "config_dir": _Spec(("AUTOMAGIK_TELEMETRY_CONFIG_DIR",), _optional(v.parse_path)),
     # -- the clickhouse backend (docs/BACKENDS.md) --------------------------------------------
@@ -145,7 +183,7 @@ _SPECS: dict[str, _Spec] = {
     "clickhouse_table_engine": _Spec(_ch_env("TABLE_ENGINE"), ch.parse_table_engine),
     "clickhouse_async_insert": _Spec(_ch_env("ASYNC_INSERT"), v.parse_bool),
     "clickhouse_compression": _Spec(_ch_env("COMPRESSION"), ch.parse_clickhouse_compression),
-    "clickhouse_timeout": _Spec(_ch_env("TIMEOUT"), v.parse_positive_seconds, v.parse_duration_ms),
+    "clickhouse_timeout": _Spec(_ch_env("TIMEOUT"), *_duration("clickhouse_timeout")),
     "clickhouse_verify": _Spec(_ch_env("VERIFY"), v.parse_bool),
     "clickhouse_ca_cert": _Spec(_ch_env("CA_CERT"), _optional(v.parse_path)),
     # The OTEL_* names are the ones the SDK's and the logging instrumentation's own handlers
@@ -167,22 +205,18 @@ _SPECS: dict[str, _Spec] = {
     ),
     "schedule_delay": _Spec(
         ("AUTOMAGIK_TELEMETRY_SCHEDULE_DELAY", "OTEL_BSP_SCHEDULE_DELAY"),
-        v.parse_positive_seconds,
-        v.parse_duration_ms,
+        *_duration("schedule_delay"),
     ),
     "spool": _Spec(("AUTOMAGIK_TELEMETRY_SPOOL",), v.parse_bool),
     "spool_dir": _Spec(("AUTOMAGIK_TELEMETRY_SPOOL_DIR",), _optional(v.parse_path)),
     "spool_max_bytes": _Spec(("AUTOMAGIK_TELEMETRY_SPOOL_MAX_BYTES",), v.parse_byte_size),
-    "spool_max_age": _Spec(
-        ("AUTOMAGIK_TELEMETRY_SPOOL_MAX_AGE",), v.parse_positive_seconds, v.parse_duration_ms
-    ),
+    "spool_max_age": _Spec(("AUTOMAGIK_TELEMETRY_SPOOL_MAX_AGE",), *_duration("spool_max_age")),
     "retry_initial_backoff": _Spec(
         ("AUTOMAGIK_TELEMETRY_RETRY_INITIAL_BACKOFF",),
-        v.parse_positive_seconds,
-        v.parse_duration_ms,
+        *_duration("retry_initial_backoff"),
     ),
     "retry_max_backoff": _Spec(
-        ("AUTOMAGIK_TELEMETRY_RETRY_MAX_BACKOFF",), v.parse_positive_seconds, v.parse_duration_ms
+        ("AUTOMAGIK_TELEMETRY_RETRY_MAX_BACKOFF",), *_duration("retry_max_backoff")
     ),
     "scrubbing": _Spec((), _scrubbing),
     "scrubbing_mode": _Spec(("AUTOMAGIK_TELEMETRY_SCRUBBING_MODE",), _optional(_scrubbing_mode)),

@@ -8,7 +8,6 @@ the config module about *which* settings exist, not *how* each is parsed.
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Mapping
 from pathlib import Path
@@ -17,6 +16,7 @@ from urllib.parse import unquote, urlsplit
 from ..errors import ConfigurationError
 
 __all__ = [
+    "clamp_seconds",
     "parse_bool",
     "parse_duration_ms",
     "parse_fraction",
@@ -98,33 +98,60 @@ def parse_url(
     return text.rstrip("/")
 
 
-def parse_duration_ms(value: object, setting: str, source: str | None = None) -> float:
+def parse_duration_ms(value: object, setting: str, source: str | None, *, maximum: float) -> float:
     """A duration written in the environment: milliseconds by default (as the OTel
     ``*_TIMEOUT`` variables and the seed SDK use), or with a unit: ``500ms``, ``5s``, ``1m``,
-    ``12h``, ``7d``.
+    ``12h``, ``7d``; greater than 0 and at most ``maximum`` seconds.
     Returns seconds."""
     match = _DURATION.match(value) if isinstance(value, str) else None
-    if match is None or float(match["num"]) <= 0:
-        raise ConfigurationError(
-            setting,
-            value,
-            "a positive number of milliseconds, or with a unit: 500ms, 5s, 1m, 12h, 7d",
-            source=source,
-        )
-    unit = (match["unit"] or "ms").lower()
-    return float(match["num"]) * _UNIT_MS[unit] / 1000.0
+    if match is not None:
+        unit = (match["unit"] or "ms").lower()
+        seconds = float(match["num"]) * _UNIT_MS[unit] / 1000.0
+        if 0 < seconds <= maximum:
+            return seconds
+    raise ConfigurationError(
+        setting,
+        value,
+        f"a duration greater than 0 and at most {_human(maximum)}: milliseconds (5000), or "
+        "with a unit: 500ms, 5s, 1m, 12h, 7d",
+        source=source,
+    )
 
 
-def parse_positive_seconds(value: object, setting: str, source: str | None = None) -> float:
-    """A duration given in code: a positive, finite number of seconds."""
+def parse_positive_seconds(
+    value: object, setting: str, source: str | None = None, *, maximum: float
+) -> float:
+    """A duration given in code: a number of seconds greater than 0 and at most ``maximum``
+    (so NaN and infinity are refused too)."""
     if (
         isinstance(value, (int, float))
         and not isinstance(value, bool)
-        and math.isfinite(value)
-        and value > 0
+        and 0 < value <= maximum  # refuses NaN and infinity too
     ):
         return float(value)
-    raise ConfigurationError(setting, value, "a positive number of seconds", source=source)
+    raise ConfigurationError(
+        setting,
+        value,
+        f"a number of seconds greater than 0 and at most {maximum:.0f} ({_human(maximum)})",
+        source=source,
+    )
+
+
+def clamp_seconds(value: object, default: float, maximum: float) -> float:
+    """A wait the application passes at run time (``flush(timeout)``), made safe to wait on:
+    never raises. ``None``, NaN or a non-number mean ``default``; a negative wait is 0; a
+    longer one (infinity too) is ``maximum``, as ``Event.wait`` and ``Thread.join`` raise
+    ``OverflowError`` past ``threading.TIMEOUT_MAX``."""
+    if not isinstance(value, (int, float)) or isinstance(value, bool) or value != value:
+        return default
+    return float(min(max(0, value), maximum))
+
+
+def _human(seconds: float) -> str:
+    """``300`` -> ``5m``: the largest unit that divides a limit (whole seconds) evenly."""
+    units = (("d", 86_400), ("h", 3_600), ("m", 60), ("s", 1))
+    unit, size = next((unit, size) for unit, size in units if seconds % size == 0)
+    return f"{seconds // size:.0f}{unit}"
 
 
 def parse_fraction(value: object, setting: str, source: str | None = None) -> float:
