@@ -18,7 +18,7 @@ from .connection import ClickHouseConnection
 from .ddl import table_ref
 from .errors import Backoff, ClickHouseError, is_transient
 from .native import NativeBlock
-from .schema import prepare_table
+from .schema import prepare_table, prepare_tables
 from .settings import ClickHouseSettings
 
 __all__ = ["ClickHouseSink"]
@@ -31,6 +31,7 @@ class ClickHouseSink:
         self.connection = connection
         self.backoff = backoff or Backoff()
         self._absent: dict[str, frozenset[str]] = {}
+        self._started = False
         self._lock = threading.Lock()
         self._users = 0
 
@@ -92,18 +93,34 @@ class ClickHouseSink:
         return self.settings.create_schema
 
     def _prepared(self, kind: str) -> frozenset[str]:
+        """The optional columns the table of ``kind`` lacks, once it is ready. The first call
+        creates and checks every table (the collector's start-up); later calls re-prepare a
+        table that was dropped or did not fit."""
         absent = self._absent.get(kind)
-        if absent is None:
-            absent = prepare_table(self.connection, kind)
-            if absent:
-                internal_log.warning(
-                    f"clickhouse.{kind}.optional",
-                    "ClickHouse table %s has no column %s (added by newer OpenTelemetry "
-                    "collectors); those values are not stored until it is added",
-                    table_ref(self.settings, self.settings.tables[kind]),
-                    ", ".join(sorted(absent)),
-                )
-            self._absent[kind] = absent
+        if absent is not None:
+            return absent
+        if not self._started:
+            prepared = prepare_tables(self.connection)
+            self._started = True
+            for each, outcome in prepared.items():
+                if not isinstance(outcome, Exception):
+                    self._remember(each, outcome)
+            outcome = prepared[kind]
+            if isinstance(outcome, Exception):
+                raise outcome
+            return outcome
+        return self._remember(kind, prepare_table(self.connection, kind))
+
+    def _remember(self, kind: str, absent: frozenset[str]) -> frozenset[str]:
+        if absent:
+            internal_log.warning(
+                f"clickhouse.{kind}.optional",
+                "ClickHouse table %s has no column %s (added by newer OpenTelemetry "
+                "collectors); those values are not stored until it is added",
+                table_ref(self.settings, self.settings.tables[kind]),
+                ", ".join(sorted(absent)),
+            )
+        self._absent[kind] = absent
         return absent
 
     def _retrying(self, kind: str, rows: int, attempt: Callable[[], None]) -> bool:
