@@ -38,6 +38,7 @@ from workload import finished_spans, realistic_span  # noqa: E402
 
 BATCH = 512
 PIPELINE_SPANS = 30_000
+LEVELS = (1, 2, 3, 4, 5, 6, 9)
 
 
 # -- encoder alone ---------------------------------------------------------------------------
@@ -160,7 +161,7 @@ def gzip_levels() -> dict[str, float]:
 
     payload = encode("traces", finished_spans(BATCH))
     figures: dict[str, float] = {"raw_bytes": len(payload) / BATCH}
-    for level in (1, 3, 6, 9):
+    for level in LEVELS:
         times = []
         for _ in range(15):
             started = time.perf_counter()
@@ -309,7 +310,7 @@ def report(results: dict[str, list[dict[str, float]]]) -> None:
         raw = _median(results, "gzip", "raw_bytes")
         print(f"\n| gzip level | µs per span | bytes per span (uncompressed {raw:.0f}) |")
         print("|---|---|---|")
-        for level in (1, 3, 6, 9):
+        for level in LEVELS:
             print(
                 f"| {level} | {_median(results, 'gzip', f'l{level}_us'):.2f} | "
                 f"{_median(results, 'gzip', f'l{level}_bytes'):.1f} |"
