@@ -126,7 +126,7 @@ def per_span(port: int, spool: bool, spool_dir: str) -> float:
     return best
 
 
-def queued_memory(kind: str) -> float:
+def queued_memory(kind: str, span: Any = _span) -> float:
     """MB held by 10,000 finished spans waiting behind an exporter that never returns."""
     from opentelemetry.sdk.trace import TracerProvider
     from opentelemetry.sdk.trace.export import BatchSpanProcessor
@@ -152,12 +152,12 @@ def queued_memory(kind: str) -> float:
     provider = TracerProvider(shutdown_on_exit=False)
     provider.add_span_processor(processor)
     tracer = provider.get_tracer("bench")
-    _span(tracer, 0)  # the worker takes this one and gets stuck
+    span(tracer, 0)  # the worker takes this one and gets stuck
     time.sleep(0.2)
     gc.collect()
     tracemalloc.start()
     for index in range(10_000):
-        _span(tracer, index)
+        span(tracer, index)
     gc.collect()
     size, _ = tracemalloc.get_traced_memory()
     return size / 1e6

@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
+from opentelemetry import trace
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
-from opentelemetry.trace import Link, SpanKind, Status, StatusCode
+from opentelemetry.trace import Link, SpanContext, SpanKind, Status, StatusCode, TraceFlags
+from opentelemetry.trace.span import TraceState
 
+from automagik_telemetry.delivery import queued as queued_module
 from automagik_telemetry.delivery.queued import QueuedSpan
+from automagik_telemetry.encoding.stock import stock_encode
 from automagik_telemetry.spool.codec import encode_batch
 
 
@@ -31,9 +36,79 @@ def finished_spans() -> tuple[ReadableSpan, ...]:
 
 
 def test_a_queued_span_encodes_to_the_same_otlp_bytes_as_the_span() -> None:
-    spans = finished_spans()
+    spans = finished_spans() + remote_child_spans()
     queued = [QueuedSpan.of(span) for span in spans]
-    assert encode_batch("traces", queued) == encode_batch("traces", spans)
+    assert encode_batch("traces", queued) == stock_encode("traces", spans)
+
+
+def remote_child_spans() -> tuple[ReadableSpan, ...]:
+    """Spans continuing a trace from another process: a remote parent with trace state."""
+    exporter = InMemorySpanExporter()
+    provider = TracerProvider(shutdown_on_exit=False)
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    remote = SpanContext(
+        0xABC,
+        0xDEF,
+        is_remote=True,
+        trace_flags=TraceFlags(1),
+        trace_state=TraceState([("k", "v")]),
+    )
+    context = trace.set_span_in_context(trace.NonRecordingSpan(remote))
+    tracer = provider.get_tracer("remote")
+    tracer.start_span("continued", context=context, attributes={"n": 1}).end()
+    stateless = SpanContext(0xABC, 0xDEF, is_remote=True, trace_flags=TraceFlags(1))
+    context = trace.set_span_in_context(trace.NonRecordingSpan(stateless))
+    tracer.start_span("plain continued", context=context).end()
+    return exporter.get_finished_spans()
+
+
+def test_a_span_with_a_remote_parent_answers_like_a_readable_span() -> None:
+    for span in remote_child_spans():
+        queued = QueuedSpan.of(span)
+        assert (queued.context, queued.parent) == (span.context, span.parent)
+        assert queued.parent is not None
+        assert queued.parent.is_remote
+
+
+def test_a_span_without_times_keeps_them_unset() -> None:
+    bare = ReadableSpan(name="bare", context=SpanContext(1, 2, False))
+    queued = QueuedSpan.of(bare)
+    assert (queued.start_time, queued.end_time) == (None, None)
+    assert encode_batch("traces", [queued]) == stock_encode("traces", [bare])
+
+
+def test_repeated_strings_are_kept_once_while_queued() -> None:
+    agent = "Mozilla/5.0 (X11; Linux x86_64)"
+    spans = [
+        ReadableSpan(
+            name="".join(["GET ", "/x"]),  # a fresh string per request, as apps make them
+            context=SpanContext(1, index, False),
+            attributes={"user_agent.original": "".join([agent, ""]), "n": index},
+        )
+        for index in range(3)
+    ]
+    queued = [QueuedSpan.of(span) for span in spans]
+    assert queued[0].name is queued[1].name is queued[2].name
+    agents = [q.attributes["user_agent.original"] for q in queued]
+    assert agents[0] is agents[1] is agents[2]
+
+
+def test_the_tables_of_shared_strings_stay_bounded() -> None:
+    for index in range(queued_module._SHARED_ENTRIES + 10):
+        QueuedSpan.of(
+            ReadableSpan(
+                name=f"span {index}",
+                context=SpanContext(1, 2, False),
+                attributes={f"key {index}": "x" * (queued_module._SHARED_CHARS + 1)},
+            )
+        )
+    assert len(queued_module._strings) <= queued_module._SHARED_ENTRIES
+    assert len(queued_module._keys) <= queued_module._SHARED_ENTRIES
+
+
+def test_a_span_the_packed_layout_cannot_hold_is_queued_as_it_is() -> None:
+    odd = ReadableSpan(name="odd", context=SpanContext(1, 1 << 70, False))
+    assert QueuedSpan.of(odd) is odd
 
 
 def test_it_answers_like_a_readable_span() -> None:
@@ -90,3 +165,24 @@ def test_spans_that_are_not_sdk_spans_are_read_through_their_public_api() -> Non
     assert queued.events == original.events
     empty = QueuedSpan.of(ReadableSpan(name="nothing", context=original.context))
     assert dict(empty.attributes) == {}
+
+
+class _RedactingView(ReadableSpan):
+    """A span class that answers through its own property (as a redacting view would)."""
+
+    @property
+    def attributes(self) -> Any:
+        return {"user.email": "<redacted>"}
+
+
+def test_a_span_class_overriding_a_property_is_read_through_its_properties() -> None:
+    original = finished_spans()[1]
+    view = _RedactingView(
+        name=original.name,
+        context=original.context,
+        attributes={"user.email": "someone@example.com"},
+        resource=original.resource,
+    )
+    queued = QueuedSpan.of(view)
+    assert dict(queued.attributes) == {"user.email": "<redacted>"}
+    assert b"someone@example.com" not in encode_batch("traces", [queued])

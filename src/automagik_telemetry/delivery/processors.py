@@ -57,7 +57,7 @@ class _Buffered(Generic[T]):
         self.buffer.shutdown(self.shutdown_timeout if timeout is None else timeout)
 
 
-class BufferedSpanProcessor(_Buffered[QueuedSpan], SpanProcessor):
+class BufferedSpanProcessor(_Buffered["QueuedSpan | ReadableSpan"], SpanProcessor):
     name = "spans"
 
     def on_end(self, span: ReadableSpan) -> None:

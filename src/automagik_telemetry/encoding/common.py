@@ -13,13 +13,13 @@ Failures are isolated: an item that cannot be encoded is dropped and counted, ne
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from ..diagnostics import internal_log
 from .wire import attributes, length_delimited, string_field
 
-__all__ = ["EncodingCounts", "counts", "encode_request", "note_dropped"]
+__all__ = ["EncodingCounts", "counts", "encode_items", "encode_request", "note_dropped"]
 
 _ENVELOPES = 256
 
@@ -131,3 +131,39 @@ def encode_request(groups: Groups, item_tag: bytes) -> bytes:
         out.append(b"\x0a")
         out.append(length_delimited(b"".join(body)))
     return b"".join(out)
+
+
+Body = Callable[[Any, list[bytes]], int]
+"""Appends the fields of one item's message to the list; returns how many attributes (or a
+log body) it had to leave out."""
+
+
+def encode_items(
+    signal: str, items: Iterable[Any], body: Body, fallback: Callable[[Any], bytes | None]
+) -> bytes:
+    """Spans or log records (anything with ``resource`` and ``instrumentation_scope``) as an
+    export request, each item encoded on its own: one that ``body`` cannot encode is tried
+    with ``fallback`` (the stock encoder), then dropped and counted."""
+    counts = [0, 0]
+
+    def encoded() -> Iterator[tuple[Any, Any, bytes]]:
+        for item in items:
+            try:
+                resource, scope = item.resource, item.instrumentation_scope or None
+            except Exception:
+                counts[0] += 1
+                continue
+            try:
+                parts: list[bytes] = []
+                counts[1] += body(item, parts)
+            except Exception:
+                stock = fallback(item)
+                if stock is None:
+                    counts[0] += 1
+                    continue
+                parts = [stock]
+            yield resource, scope, b"".join(parts)
+
+    payload = encode_request(group(encoded()), b"\x12")
+    note_dropped(signal, counts[0], counts[1], None)
+    return payload

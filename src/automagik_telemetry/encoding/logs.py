@@ -11,10 +11,10 @@ cannot be encoded at all is dropped and counted; the rest of the batch goes out.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Sequence
 from typing import Any
 
-from .common import encode_request, group, note_dropped
+from .common import encode_items
 from .wire import (
     EncodingError,
     any_value,
@@ -32,23 +32,12 @@ __all__ = ["encode_logs"]
 
 def encode_logs(records: Sequence[Any]) -> bytes:
     """``records`` (``ReadableLogRecord``) as a serialized ``ExportLogsServiceRequest``."""
-    counts = [0, 0]
-    payload = encode_request(group(_encoded(records, counts)), b"\x12")
-    note_dropped("logs", counts[0], counts[1], None)
-    return payload
+    return encode_items("logs", records, record_body, _no_fallback)
 
 
-def _encoded(records: Iterable[Any], counts: list[int]) -> Iterator[tuple[Any, Any, bytes]]:
-    for item in records:
-        try:
-            resource, scope = item.resource, item.instrumentation_scope or None
-            parts: list[bytes] = []
-            counts[1] += record_body(item, parts)
-            encoded = b"".join(parts)
-        except Exception:
-            counts[0] += 1
-            continue
-        yield resource, scope, encoded
+def _no_fallback(record: Any) -> None:
+    """Where ours fails on a record, the stock encoder fails on its whole batch."""
+    return
 
 
 def record_body(item: Any, parts: list[bytes]) -> int:

@@ -13,11 +13,21 @@ stock encoder leaves it out.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Sequence
 from typing import Any
 
-from .common import encode_request, group, note_dropped
-from .wire import attributes, fixed32, fixed64, length_delimited, string_field, uint32, varint
+from ..delivery.queued import HAS_PARENT, NO_END, NO_START, PARENT_REMOTE, QueuedSpan
+from .common import encode_items
+from .wire import (
+    attribute_pairs,
+    attributes,
+    fixed32,
+    fixed64,
+    length_delimited,
+    string_field,
+    uint32,
+    varint,
+)
 
 __all__ = ["encode_spans"]
 
@@ -26,31 +36,19 @@ _IS_REMOTE = 0x200
 _FLAGS_LOCAL = b"\x85\x01" + fixed32(_HAS_REMOTE)
 _FLAGS_REMOTE = b"\x85\x01" + fixed32(_HAS_REMOTE | _IS_REMOTE)
 _KINDS = [b"\x30" + varint(kind + 1) for kind in range(5)]  # SDK SpanKind -> OTLP enum
+_ZERO_TIME = bytes(8)
 
 
 def encode_spans(spans: Sequence[Any]) -> bytes:
     """``spans`` (``ReadableSpan`` or anything that answers the same questions, such as our
     ``QueuedSpan``) as a serialized ``ExportTraceServiceRequest``."""
-    counts = [0, 0]
-    payload = encode_request(group(_encoded(spans, counts)), b"\x12")
-    note_dropped("traces", counts[0], counts[1], None)
-    return payload
+    return encode_items("traces", spans, _body, _stock_span)
 
 
-def _encoded(spans: Iterable[Any], counts: list[int]) -> Iterator[tuple[Any, Any, bytes]]:
-    for span in spans:
-        try:
-            resource, scope = span.resource, span.instrumentation_scope or None
-            parts: list[bytes] = []
-            counts[1] += span_body(span, parts)
-            encoded = b"".join(parts)
-        except Exception:
-            fallback = _stock_span(span)
-            if fallback is None:
-                counts[0] += 1
-                continue
-            encoded = fallback
-        yield resource, scope, encoded
+def _body(span: Any, parts: list[bytes]) -> int:
+    if type(span) is QueuedSpan and span._extra is None:
+        return _queued_body(span, parts)
+    return span_body(span, parts)
 
 
 def span_body(span: Any, parts: list[bytes]) -> int:
@@ -98,6 +96,27 @@ def span_body(span: Any, parts: list[bytes]) -> int:
     else:
         parts.append(b"\x7a\x00")
     parts.append(_FLAGS_REMOTE if parent and parent.is_remote else _FLAGS_LOCAL)
+    return failed
+
+
+def _queued_body(span: QueuedSpan, parts: list[bytes]) -> int:
+    """``span_body`` for the common compact span (no events, links, status or trace state):
+    the ids and times are copied from their packed bytes."""
+    ids = span._ids
+    bits = ids[50]
+    parts.append(b"\x0a\x10" + ids[:16] + b"\x12\x08" + ids[16:24])
+    if bits & HAS_PARENT:
+        parts.append(b"\x22\x08" + ids[24:32])
+    parts.append(string_field(b"\x2a", span._name))
+    parts.append(_KINDS[span._kind.value])
+    start, end = ids[32:40], ids[40:48]
+    if not bits & NO_START and start != _ZERO_TIME:
+        parts.append(b"\x39" + start)
+    if not bits & NO_END and end != _ZERO_TIME:
+        parts.append(b"\x41" + end)
+    failed = attribute_pairs(b"\x4a", zip(span._keys, span._values, strict=True), parts)
+    parts.append(b"\x7a\x00")  # an UNSET status without a message
+    parts.append(_FLAGS_REMOTE if bits & PARENT_REMOTE else _FLAGS_LOCAL)
     return failed
 
 

@@ -16,12 +16,13 @@ non-``str`` key, an unsupported type, a string that is not valid UTF-8) these fu
 from __future__ import annotations
 
 import struct
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 __all__ = [
     "EncodingError",
     "any_value",
+    "attribute_pairs",
     "attributes",
     "fixed32",
     "fixed64",
@@ -165,8 +166,13 @@ def attributes(tag: bytes, pairs: Mapping[str, Any] | None, parts: list[bytes]) 
     could not be encoded (skipped, as the stock encoder skips them)."""
     if not pairs:
         return 0
+    return attribute_pairs(tag, pairs.items(), parts)
+
+
+def attribute_pairs(tag: bytes, pairs: Iterable[tuple[Any, Any]], parts: list[bytes]) -> int:
+    """``attributes`` from ``(key, value)`` pairs (our compact spans keep no dict)."""
     failed = 0
-    for key, value in pairs.items():
+    for key, value in pairs:
         try:
             encoded = _cached_key_value(key, value)
         except (EncodingError, TypeError, ValueError, RecursionError):
