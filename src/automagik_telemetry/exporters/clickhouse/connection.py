@@ -103,18 +103,32 @@ class ClickHouseConnection:
         result = self.client.query(f"DESCRIBE TABLE {table}")
         return [(row[0], row[1], row[2]) for row in result.result_rows]
 
-    def insert(self, table: str, names: Sequence[str], data: bytes) -> None:
+    def insert(
+        self, table: str, names: Sequence[str], data: bytes, *, token: str | None = None
+    ) -> None:
         """Insert one Native block; compressed with the configured method for a server (the
-        embedded engine reads it from memory, compression would only cost CPU there)."""
+        embedded engine reads it from memory, compression would only cost CPU there).
+
+        ``token`` becomes ``insert_deduplication_token``: the same batch sent again (a retry
+        after a lost answer, a replay after a crash) is stored once. On a cluster the insert
+        into the ``Distributed`` table returns once the shards have the rows
+        (``insert_distributed_sync``), so an acknowledged batch is never only in a node's
+        forwarding queue."""
         settings = self.settings
         method = (
             None
             if settings.url.embedded or settings.compression == "none"
             else (settings.compression)
         )
-        insert_settings = (
-            {"async_insert": 1, "wait_for_async_insert": 1} if (settings.async_insert) else {}
-        )
+        insert_settings: dict[str, object] = {}
+        if settings.async_insert:
+            insert_settings.update(async_insert=1, wait_for_async_insert=1)
+            if token:
+                insert_settings["async_insert_deduplicate"] = 1
+        if settings.cluster_name:
+            insert_settings["insert_distributed_sync"] = 1
+        if token:
+            insert_settings["insert_deduplication_token"] = token
         self.client.raw_insert(
             table,
             column_names=list(names),
