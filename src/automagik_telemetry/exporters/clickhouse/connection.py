@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from ...engine.forking import after_fork_in_child
-from .errors import EmbeddedStoreOwnedError, StoreUnavailableError
+from .errors import EmbeddedStoreOwnedError, StoreLockedError, StoreUnavailableError
 from .settings import ClickHouseSettings
 
 __all__ = ["ClickHouseConnection", "compress"]
@@ -158,10 +158,11 @@ def _open_embedded(clickhouse_connect: Any, path: str, settings: dict[str, str])
                 f"uses another chDB store, and chDB holds one directory per process ({message})"
             ) from error
         if _locked_by_another_process(path):
-            raise StoreUnavailableError(
+            raise StoreLockedError(
                 f"the embedded ClickHouse store at {path} is in use by another process: chDB "
                 f"locks its directory ({os.path.join(path, 'status')}; ClickHouse error 76, "
-                f'"Cannot lock file"). {_LOCK_HINT}'
+                f'"Cannot lock file"); the data waits and is written once it is free. '
+                f"{_LOCK_HINT}"
             ) from error
         raise
 
