@@ -222,9 +222,10 @@ def test_ddl_defaults_and_options() -> None:
     clustered = ClickHouseSettings.create(
         "http://h", database="otel", cluster_name="main", ttl="2h"
     )
-    first, table = create_statements(clustered, ["metrics_sum"])
+    first, table, distributed = create_statements(clustered, ["metrics_sum"])
     assert first == "CREATE DATABASE IF NOT EXISTS `otel` ON CLUSTER `main`"
-    assert "`otel`.`otel_metrics_sum` ON CLUSTER `main` (" in table
+    assert "`otel`.`otel_metrics_sum_local` ON CLUSTER `main` (" in table
+    assert "ENGINE = Distributed('main', 'otel', 'otel_metrics_sum_local'," in distributed
     assert "ENGINE = ReplicatedMergeTree()" in table
     assert "TTL toDateTime(TimeUnix) + toIntervalHour(2)" in table
     explicit = ClickHouseSettings.create(

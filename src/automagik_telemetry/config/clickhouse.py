@@ -258,8 +258,15 @@ def _installed(module: str) -> bool:
     return importlib.util.find_spec(module) is not None
 
 
-def check_clickhouse_requirements(url: str | None, backend_source: str | None = None) -> None:
-    """With ``clickhouse`` among the backends: a URL is set and its client is installed.
+def check_clickhouse_requirements(
+    url: str | None,
+    backend_source: str | None = None,
+    *,
+    cluster_name: str | None = None,
+    cluster_source: str | None = None,
+) -> None:
+    """With ``clickhouse`` among the backends: a URL is set, its client is installed, and the
+    other settings make sense for it (no cluster for the embedded store).
 
     Checked when the configuration is built, whether or not consent is given, so a missing
     extra shows up on the tool author's machine rather than on an opted-in user's. Takes the
@@ -273,6 +280,15 @@ def check_clickhouse_requirements(url: str | None, backend_source: str | None = 
             "AUTOMAGIK_TELEMETRY_CLICKHOUSE_URL)",
         )
     parsed = ClickHouseURL.parse(url)
+    if parsed.embedded and cluster_name is not None:
+        # Every statement would fail at run time with CLUSTER_DOESNT_EXIST: say so now.
+        raise ConfigurationError(
+            "clickhouse_cluster_name",
+            cluster_name,
+            "no cluster name with a chdb:// URL (the embedded store is one local engine, not a "
+            "cluster); unset it, or point clickhouse_url at a server of the cluster",
+            source=cluster_source,
+        )
     extra, modules = (
         ("embedded", ("clickhouse_connect", "chdb"))
         if parsed.embedded

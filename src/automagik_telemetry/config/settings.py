@@ -350,7 +350,12 @@ class TelemetryConfig:
         for name in ("headers", "resource_attributes", "clickhouse_table_names", "sources"):
             object.__setattr__(self, name, MappingProxyType(dict(getattr(self, name))))
         if "clickhouse" in self.backend:
-            ch.check_clickhouse_requirements(self.clickhouse_url, self.sources.get("backend"))
+            ch.check_clickhouse_requirements(
+                self.clickhouse_url,
+                self.sources.get("backend"),
+                cluster_name=self.clickhouse_cluster_name,
+                cluster_source=self.sources.get("clickhouse_cluster_name"),
+            )
 
     @classmethod
     def resolve(

@@ -43,17 +43,25 @@ class ClickHouseBackend:
         self.sink = sink
         self.destination = sink.settings.describe()
 
-    def send_items(self, signal: str, items: Any, timeout: float) -> Delivery:
+    def send_items(
+        self, signal: str, items: Any, timeout: float, *, batch_id: str | None = None
+    ) -> Delivery:
         del timeout  # the connection's own timeout (clickhouse_timeout) bounds each request
         blocks = _blocks(signal, items)
         for kind, block in blocks.items():
-            delivery = self.sink.write_once(kind, block)
+            delivery = self.sink.write_once(kind, block, batch_id)
             if not delivery.delivered:
                 return delivery
         return Delivery.ok()
 
-    def send_request(self, signal: str, payload: bytes, timeout: float) -> Delivery:
-        return self.send_items(signal, _DECODERS[signal](payload), timeout)
+    def send_request(
+        self, signal: str, payload: bytes, timeout: float, *, batch_id: str | None = None
+    ) -> Delivery:
+        """A spooled batch. ``batch_id`` (stable across retries and processes) is sent as
+        ``insert_deduplication_token``: a batch replayed after a crash, or after an answer
+        that never came, is stored once (each table deduplicates on its own, so a metrics batch
+        whose first tables were written before a failure is completed, not doubled)."""
+        return self.send_items(signal, _DECODERS[signal](payload), timeout, batch_id=batch_id)
 
     def shutdown(self) -> None:
         self.sink.release()

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from ...engine.forking import after_fork_in_child
-from .errors import EmbeddedStoreOwnedError, StoreUnavailableError
+from .errors import EmbeddedStoreOwnedError, StoreLockedError, StoreUnavailableError
 from .settings import ClickHouseSettings
 
 __all__ = ["ClickHouseConnection", "compress"]
@@ -103,18 +103,32 @@ class ClickHouseConnection:
         result = self.client.query(f"DESCRIBE TABLE {table}")
         return [(row[0], row[1], row[2]) for row in result.result_rows]
 
-    def insert(self, table: str, names: Sequence[str], data: bytes) -> None:
+    def insert(
+        self, table: str, names: Sequence[str], data: bytes, *, token: str | None = None
+    ) -> None:
         """Insert one Native block; compressed with the configured method for a server (the
-        embedded engine reads it from memory, compression would only cost CPU there)."""
+        embedded engine reads it from memory, compression would only cost CPU there).
+
+        ``token`` becomes ``insert_deduplication_token``: the same batch sent again (a retry
+        after a lost answer, a replay after a crash) is stored once. On a cluster the insert
+        into the ``Distributed`` table returns once the shards have the rows
+        (``insert_distributed_sync``), so an acknowledged batch is never only in a node's
+        forwarding queue."""
         settings = self.settings
         method = (
             None
             if settings.url.embedded or settings.compression == "none"
             else (settings.compression)
         )
-        insert_settings = (
-            {"async_insert": 1, "wait_for_async_insert": 1} if (settings.async_insert) else {}
-        )
+        insert_settings: dict[str, object] = {}
+        if settings.async_insert:
+            insert_settings.update(async_insert=1, wait_for_async_insert=1)
+            if token:
+                insert_settings["async_insert_deduplicate"] = 1
+        if settings.cluster_name:
+            insert_settings["insert_distributed_sync"] = 1
+        if token:
+            insert_settings["insert_deduplication_token"] = token
         self.client.raw_insert(
             table,
             column_names=list(names),
@@ -144,10 +158,11 @@ def _open_embedded(clickhouse_connect: Any, path: str, settings: dict[str, str])
                 f"uses another chDB store, and chDB holds one directory per process ({message})"
             ) from error
         if _locked_by_another_process(path):
-            raise StoreUnavailableError(
+            raise StoreLockedError(
                 f"the embedded ClickHouse store at {path} is in use by another process: chDB "
                 f"locks its directory ({os.path.join(path, 'status')}; ClickHouse error 76, "
-                f'"Cannot lock file"). {_LOCK_HINT}'
+                f'"Cannot lock file"); the data waits and is written once it is free. '
+                f"{_LOCK_HINT}"
             ) from error
         raise
 

@@ -19,6 +19,7 @@ __all__ = [
     "ClickHouseError",
     "EmbeddedStoreOwnedError",
     "SchemaMismatchError",
+    "StoreLockedError",
     "StoreUnavailableError",
     "is_transient",
 ]
@@ -58,6 +59,12 @@ class SchemaMismatchError(ClickHouseError):
 class StoreUnavailableError(ClickHouseError):
     """The embedded store cannot be opened (another process holds it, or this process already
     holds a different one)."""
+
+
+class StoreLockedError(StoreUnavailableError, ConnectionError):
+    """Another process holds the embedded store's lock (chDB error 76, a CLI run twice at
+    once). Temporary by nature: the batch is kept (spooled) and written once the other process
+    lets the store go, never dropped. A ``ConnectionError``, so ``is_transient`` says so."""
 
 
 class EmbeddedStoreOwnedError(ConnectionError):

@@ -60,10 +60,11 @@ class ClickHouseSink:
         ``timeout``; ``True`` once the server took it (the standalone exporters' policy)."""
         return self._retrying(kind, block.rows, self._inserter(kind, block))
 
-    def write_once(self, kind: str, block: NativeBlock) -> Delivery:
-        """One attempt, classified: the durable spool decides about retries."""
+    def write_once(self, kind: str, block: NativeBlock, token: str | None = None) -> Delivery:
+        """One attempt, classified: the durable spool decides about retries. ``token`` (the
+        spooled batch's id) makes a re-sent batch stored once."""
         try:
-            self._inserter(kind, block)()
+            self._inserter(kind, block, token)()
         except Exception as error:
             if is_transient(error) or self._lost_table(kind, error):
                 return Delivery.retry(f"ClickHouse table {self.settings.tables[kind]}: {error}")
@@ -71,7 +72,9 @@ class ClickHouseSink:
             return Delivery.rejected(str(error))
         return Delivery.ok()
 
-    def _inserter(self, kind: str, block: NativeBlock) -> Callable[[], None]:
+    def _inserter(
+        self, kind: str, block: NativeBlock, token: str | None = None
+    ) -> Callable[[], None]:
         payloads: dict[frozenset[str], bytes] = {}
 
         def attempt() -> None:
@@ -80,7 +83,7 @@ class ClickHouseSink:
                 payloads[absent] = block.to_bytes(skip=absent)
             names = [name for name in block.names if name not in absent]
             table = table_ref(self.settings, self.settings.tables[kind])
-            self.connection.insert(table, names, payloads[absent])
+            self.connection.insert(table, names, payloads[absent], token=token)
 
         return attempt
 
