@@ -15,6 +15,7 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 from automagik_telemetry import TelemetryConfig
+from automagik_telemetry.delivery.outcome import MAX_RETRY_AFTER
 from automagik_telemetry.exporters.otlp import OTLPBackend
 from automagik_telemetry.spool.codec import encode_batch
 from tests.support.otlp_receiver import OTLPReceiver, Received, running_receiver
@@ -90,7 +91,11 @@ def test_retry_after_in_seconds_and_as_a_date_is_read() -> None:
     naive = "Wed, 21 Oct 2015 07:28:00 -0000"  # a date in the past, without a zone
     with running_receiver(behaviour=answering(503, {"Retry-After": naive})) as receiver:
         assert backend_for(receiver.url).send_items("traces", spans(), 5).retry_after == 0.0
-    for nonsense in ("soon", ""):
+    for huge in ("1e10", "inf", "Fri, 31 Dec 9999 23:59:59 GMT"):  # capped, never parks us
+        with running_receiver(behaviour=answering(429, {"Retry-After": huge})) as receiver:
+            delivery = backend_for(receiver.url).send_items("traces", spans(), 5)
+        assert delivery.retry_after == MAX_RETRY_AFTER
+    for nonsense in ("soon", "", "nan", "Fri, 31 Dec 99999 23:59:59 GMT"):
         with running_receiver(behaviour=answering(503, {"Retry-After": nonsense})) as receiver:
             assert backend_for(receiver.url).send_items("traces", spans(), 5).retry_after is None
 

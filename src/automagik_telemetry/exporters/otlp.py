@@ -11,6 +11,7 @@ keep the batch on disk and retry on its own schedule.
 from __future__ import annotations
 
 import gzip
+import math
 import os
 import threading
 import zlib
@@ -33,7 +34,7 @@ from opentelemetry.sdk.metrics.view import Aggregation
 
 from ..config import TelemetryConfig
 from ..delivery.backend import BatchHint
-from ..delivery.outcome import Delivery
+from ..delivery.outcome import MAX_RETRY_AFTER, Delivery
 from ..spool.codec import encode_batch
 
 __all__ = ["OTLPBackend", "build_otlp_backend"]
@@ -138,20 +139,23 @@ def _reason(error: Exception) -> str:
 
 
 def _retry_after(value: str | None) -> float | None:
-    """``Retry-After`` as seconds: a number of seconds or an HTTP date (RFC 9110)."""
+    """``Retry-After`` as seconds: a number of seconds or an HTTP date (RFC 9110), at most
+    ``MAX_RETRY_AFTER`` (a server's ``1e10`` or ``inf`` must not park the spool for good)."""
     if not value:
         return None
     try:
-        return max(0.0, float(value))
+        seconds = float(value)
     except ValueError:
-        pass
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
+        try:
+            when = parsedate_to_datetime(value)
+        except (TypeError, ValueError, OverflowError):
+            return None
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=timezone.utc)
+        seconds = when.timestamp() - datetime.now(timezone.utc).timestamp()
+    if math.isnan(seconds):
         return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
-    return max(0.0, when.timestamp() - datetime.now(timezone.utc).timestamp())
+    return min(max(0.0, seconds), MAX_RETRY_AFTER)
 
 
 def _temporality_preference() -> dict[type, AggregationTemporality]:
