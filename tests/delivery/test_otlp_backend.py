@@ -13,7 +13,9 @@ from opentelemetry.sdk.metrics.export import AggregationTemporality
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from opentelemetry.sdk.version import __version__ as sdk_version
 
+import automagik_telemetry
 from automagik_telemetry import TelemetryConfig
 from automagik_telemetry.delivery.outcome import MAX_RETRY_AFTER
 from automagik_telemetry.exporters.otlp import OTLPBackend
@@ -50,6 +52,25 @@ def test_delivered_and_the_payload_is_the_otlp_request(receiver: OTLPReceiver) -
     request = receiver.received[0]
     assert request.headers["content-type"] == "application/x-protobuf"
     assert request.headers["content-encoding"] == "gzip"
+
+
+def test_requests_say_who_sends_them(receiver: OTLPReceiver) -> None:
+    """Our package and version first, then the identity the stock OTLP exporters send (not
+    ``python-requests/...``), so a collector's operator can tell what is talking to it."""
+    payload = encode_batch("traces", spans())
+    assert backend_for(receiver.url).send_request("traces", payload, 5, batch_id="b1").delivered
+    agent = receiver.received[0].headers["user-agent"]
+    assert agent == (
+        f"automagik-telemetry/{automagik_telemetry.__version__}"
+        f" OTel-OTLP-Exporter-Python/{sdk_version}"
+    )
+
+
+@pytest.mark.parametrize("name", ["User-Agent", "user-agent"])
+def test_an_operator_set_user_agent_wins(receiver: OTLPReceiver, name: str) -> None:
+    backend = backend_for(receiver.url, headers={name: "gateway-allowlisted/1"})
+    assert backend.send_items("traces", spans(), 5).delivered
+    assert receiver.received[0].headers["user-agent"] == "gateway-allowlisted/1"
 
 
 @pytest.mark.parametrize(("compression", "header"), [("deflate", "deflate"), ("none", None)])

@@ -1,11 +1,12 @@
 """The ``otlp`` backend: OTLP/HTTP protobuf, one classified attempt per call.
 
-Requests are encoded by the stock OpenTelemetry encoders; only the HTTP exchange is ours. The
-stock exporters retry inside ``export()`` for up to their whole timeout, which during an outage
-blocks the batch thread while the in-memory queue overflows, and they answer only SUCCESS or
-FAILURE. The durable spool needs one quick attempt and the reason it failed (connection refused,
-timeout, 5xx and 429 with ``Retry-After`` may succeed later; other 4xx never will), so it can
-keep the batch on disk and retry on its own schedule.
+Requests are encoded by the stock OpenTelemetry encoders (``spool/codec.py``); the HTTP exchange
+is ours, and says so in its ``User-Agent``. The stock exporters retry inside ``export()`` for up
+to their whole timeout, which during an outage blocks the batch thread while the in-memory queue
+overflows, and they answer only SUCCESS or FAILURE. The durable spool needs one quick attempt
+and the reason it failed (connection refused, timeout, 5xx and 429 with ``Retry-After`` may
+succeed later; other 4xx never will), so it can keep the batch on disk and retry on its own
+schedule.
 """
 
 from __future__ import annotations
@@ -31,13 +32,19 @@ from opentelemetry.sdk.metrics import (
 )
 from opentelemetry.sdk.metrics.export import AggregationTemporality
 from opentelemetry.sdk.metrics.view import Aggregation
+from opentelemetry.sdk.version import __version__ as sdk_version
 
+from .._version import __version__
 from ..config import TelemetryConfig
 from ..delivery.backend import BatchHint
 from ..delivery.outcome import MAX_RETRY_AFTER, Delivery
 from ..spool.codec import encode_batch
 
-__all__ = ["OTLPBackend", "build_otlp_backend"]
+__all__ = ["USER_AGENT", "OTLPBackend", "build_otlp_backend"]
+
+USER_AGENT = f"automagik-telemetry/{__version__} OTel-OTLP-Exporter-Python/{sdk_version}"
+"""What we are, then the exporter identity the stock OTLP exporters send (with the SDK's
+version), as the OpenTelemetry specification lets a distribution prepend its own product."""
 
 _RETRYABLE = frozenset({408, 429, 500, 502, 503, 504})
 # Requests that no retry can make (a malformed URL or header): the only transport errors that
@@ -62,7 +69,13 @@ class OTLPBackend:
         self.endpoints = {signal: config.signal_endpoint(signal) for signal in _SIGNALS}  # type: ignore[arg-type]
         self.destination = self.endpoints["traces"].removesuffix("/v1/traces")
         self._compression = config.compression
-        self._headers = {"Content-Type": "application/x-protobuf", **config.headers}
+        self._headers = {
+            "Content-Type": "application/x-protobuf",
+            "User-Agent": USER_AGENT,
+            **config.headers,
+        }
+        if sum(name.lower() == "user-agent" for name in self._headers) > 1:
+            del self._headers["User-Agent"]  # the operator's own, from OTEL_EXPORTER_OTLP_HEADERS
         if config.compression != "none":
             self._headers["Content-Encoding"] = config.compression
         self._verify: bool | str = os.environ.get("OTEL_EXPORTER_OTLP_CERTIFICATE") or True
@@ -78,7 +91,11 @@ class OTLPBackend:
         payload = encode_batch(signal, items)
         return replace(self.send_request(signal, payload, timeout), payload=payload)
 
-    def send_request(self, signal: str, payload: bytes, timeout: float) -> Delivery:
+    def send_request(
+        self, signal: str, payload: bytes, timeout: float, *, batch_id: str | None = None
+    ) -> Delivery:
+        """One attempt. ``batch_id`` (a spooled batch's stable id) is accepted and unused:
+        OTLP has no way to ask the receiver to deduplicate."""
         url = self.endpoints[signal]
         try:
             response = self._session().post(
