@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import socket
 import threading
+import time
 from datetime import datetime, timedelta, timezone
 from email.utils import format_datetime
 
@@ -18,7 +19,7 @@ from opentelemetry.sdk.version import __version__ as sdk_version
 import automagik_telemetry
 from automagik_telemetry import TelemetryConfig
 from automagik_telemetry.delivery.outcome import MAX_RETRY_AFTER
-from automagik_telemetry.exporters.otlp import OTLPBackend
+from automagik_telemetry.exporters.otlp import CONNECT_TIMEOUT, OTLPBackend
 from automagik_telemetry.spool.codec import encode_batch
 from tests.support.otlp_receiver import OTLPReceiver, Received, running_receiver
 from tests.support.raw_server import raw_server, truncated_answer
@@ -147,6 +148,22 @@ def test_a_truncated_answer_then_a_reset_is_worth_retrying(status: int) -> None:
         delivery = backend_for(server.url).send_items("traces", spans(), 5)
     assert delivery.status == "retry"
     assert delivery.payload is not None
+
+
+def test_an_endpoint_that_drops_connection_attempts_is_given_up_on_quickly() -> None:
+    """A listener whose accept queue is full drops SYNs, as a firewalled host does: the attempt
+    ends after ``CONNECT_TIMEOUT``, not after the whole (here 60 s) timeout."""
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(0)  # one connection queued, never accepted; later SYNs are dropped
+        url = f"http://127.0.0.1:{listener.getsockname()[1]}"
+        with socket.create_connection(listener.getsockname()):
+            started = time.monotonic()
+            delivery = backend_for(url).send_items("traces", spans(), 60)
+            elapsed = time.monotonic() - started
+    assert delivery.status == "retry"
+    assert f"cannot connect to {url}/v1/traces within {CONNECT_TIMEOUT:g}s" in delivery.detail
+    assert elapsed < 30
 
 
 def test_a_request_that_cannot_be_made_is_rejected() -> None:

@@ -47,6 +47,10 @@ USER_AGENT = f"automagik-telemetry/{__version__} OTel-OTLP-Exporter-Python/{sdk_
 version), as the OpenTelemetry specification lets a distribution prepend its own product."""
 
 _RETRYABLE = frozenset({408, 429, 500, 502, 503, 504})
+CONNECT_TIMEOUT = 3.5
+"""Longest wait for the TCP connection, whatever ``timeout`` is: an endpoint that drops SYNs
+(a host down behind a firewall) counts as down after the first SYN and its retransmissions at
+1 s and 3 s, not after a whole ``timeout`` (10 s by default) of queue growth."""
 # Requests that no retry can make (a malformed URL or header): the only transport errors that
 # are permanent. Everything else that goes wrong on the wire is worth another attempt.
 _CANNOT_BE_MADE = (
@@ -102,12 +106,15 @@ class OTLPBackend:
                 url,
                 data=self._compress(payload),
                 headers=self._headers,
-                timeout=timeout,
+                timeout=(min(timeout, CONNECT_TIMEOUT), timeout),
                 verify=self._verify,
                 cert=self._cert,
             )
         except _CANNOT_BE_MADE as error:
             return Delivery.rejected(f"cannot send to {url}: {error}")
+        except requests.ConnectTimeout:
+            connect = min(timeout, CONNECT_TIMEOUT)
+            return Delivery.retry(f"cannot connect to {url} within {connect:g}s")
         except requests.Timeout:
             return Delivery.retry(f"no answer from {url} within {timeout:g}s")
         except requests.RequestException as error:
