@@ -11,6 +11,7 @@ from collections.abc import Sequence
 import pytest
 
 from automagik_telemetry.delivery.buffer import Buffer
+from tests.support.polling import wait_until
 
 
 class Recorder:
@@ -111,6 +112,17 @@ def test_an_exporter_that_raises_is_logged_and_the_buffer_goes_on(
     assert buf.force_flush(5)
     assert calls == [5, 5]
     assert "exporter bug" in caplog.text
+
+
+def test_a_huge_schedule_delay_does_not_kill_the_worker() -> None:
+    """``Event.wait(1e10)`` raises ``OverflowError``: the worker used to die on its first wait,
+    and nothing was exported again until a flush."""
+    export = Recorder()
+    buf = buffer(export, schedule_delay=1e10)
+    time.sleep(0.2)
+    for item in range(10):  # a full batch wakes the worker
+        buf.put(item)
+    assert wait_until(lambda: export.items == list(range(10)), 5)
 
 
 def test_shutdown_exports_what_it_can_and_spills_the_rest_within_the_timeout() -> None:

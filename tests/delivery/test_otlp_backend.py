@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import socket
 import threading
+import time
 from datetime import datetime, timedelta, timezone
 from email.utils import format_datetime
 
@@ -13,9 +14,12 @@ from opentelemetry.sdk.metrics.export import AggregationTemporality
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from opentelemetry.sdk.version import __version__ as sdk_version
 
+import automagik_telemetry
 from automagik_telemetry import TelemetryConfig
-from automagik_telemetry.exporters.otlp import OTLPBackend
+from automagik_telemetry.delivery.outcome import MAX_RETRY_AFTER
+from automagik_telemetry.exporters.otlp import CONNECT_TIMEOUT, OTLPBackend
 from automagik_telemetry.spool.codec import encode_batch
 from tests.support.otlp_receiver import OTLPReceiver, Received, running_receiver
 from tests.support.raw_server import raw_server, truncated_answer
@@ -49,6 +53,25 @@ def test_delivered_and_the_payload_is_the_otlp_request(receiver: OTLPReceiver) -
     request = receiver.received[0]
     assert request.headers["content-type"] == "application/x-protobuf"
     assert request.headers["content-encoding"] == "gzip"
+
+
+def test_requests_say_who_sends_them(receiver: OTLPReceiver) -> None:
+    """Our package and version first, then the identity the stock OTLP exporters send (not
+    ``python-requests/...``), so a collector's operator can tell what is talking to it."""
+    payload = encode_batch("traces", spans())
+    assert backend_for(receiver.url).send_request("traces", payload, 5, batch_id="b1").delivered
+    agent = receiver.received[0].headers["user-agent"]
+    assert agent == (
+        f"automagik-telemetry/{automagik_telemetry.__version__}"
+        f" OTel-OTLP-Exporter-Python/{sdk_version}"
+    )
+
+
+@pytest.mark.parametrize("name", ["User-Agent", "user-agent"])
+def test_an_operator_set_user_agent_wins(receiver: OTLPReceiver, name: str) -> None:
+    backend = backend_for(receiver.url, headers={name: "gateway-allowlisted/1"})
+    assert backend.send_items("traces", spans(), 5).delivered
+    assert receiver.received[0].headers["user-agent"] == "gateway-allowlisted/1"
 
 
 @pytest.mark.parametrize(("compression", "header"), [("deflate", "deflate"), ("none", None)])
@@ -90,7 +113,11 @@ def test_retry_after_in_seconds_and_as_a_date_is_read() -> None:
     naive = "Wed, 21 Oct 2015 07:28:00 -0000"  # a date in the past, without a zone
     with running_receiver(behaviour=answering(503, {"Retry-After": naive})) as receiver:
         assert backend_for(receiver.url).send_items("traces", spans(), 5).retry_after == 0.0
-    for nonsense in ("soon", ""):
+    for huge in ("1e10", "inf", "Fri, 31 Dec 9999 23:59:59 GMT"):  # capped, never parks us
+        with running_receiver(behaviour=answering(429, {"Retry-After": huge})) as receiver:
+            delivery = backend_for(receiver.url).send_items("traces", spans(), 5)
+        assert delivery.retry_after == MAX_RETRY_AFTER
+    for nonsense in ("soon", "", "nan", "Fri, 31 Dec 99999 23:59:59 GMT"):
         with running_receiver(behaviour=answering(503, {"Retry-After": nonsense})) as receiver:
             assert backend_for(receiver.url).send_items("traces", spans(), 5).retry_after is None
 
@@ -121,6 +148,22 @@ def test_a_truncated_answer_then_a_reset_is_worth_retrying(status: int) -> None:
         delivery = backend_for(server.url).send_items("traces", spans(), 5)
     assert delivery.status == "retry"
     assert delivery.payload is not None
+
+
+def test_an_endpoint_that_drops_connection_attempts_is_given_up_on_quickly() -> None:
+    """A listener whose accept queue is full drops SYNs, as a firewalled host does: the attempt
+    ends after ``CONNECT_TIMEOUT``, not after the whole (here 60 s) timeout."""
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(0)  # one connection queued, never accepted; later SYNs are dropped
+        url = f"http://127.0.0.1:{listener.getsockname()[1]}"
+        with socket.create_connection(listener.getsockname()):
+            started = time.monotonic()
+            delivery = backend_for(url).send_items("traces", spans(), 60)
+            elapsed = time.monotonic() - started
+    assert delivery.status == "retry"
+    assert f"cannot connect to {url}/v1/traces within {CONNECT_TIMEOUT:g}s" in delivery.detail
+    assert elapsed < 30
 
 
 def test_a_request_that_cannot_be_made_is_rejected() -> None:

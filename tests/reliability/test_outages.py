@@ -99,6 +99,28 @@ def test_429_with_retry_after_is_honoured(spool_dir: Path) -> None:
     assert first_accepted >= 1.0
 
 
+def test_the_first_429_of_a_live_send_is_honoured(spool_dir: Path) -> None:
+    """The live attempt's ``Retry-After`` holds back the spooled batch (it used to be re-sent
+    0.06 s later), and the backend counts as down meanwhile: nothing else is sent either."""
+    requests_at: list[float] = []
+
+    def first_busy(_: Received) -> tuple[int, dict[str, str], bytes] | None:
+        requests_at.append(time.monotonic())
+        if len(requests_at) == 1:
+            return 429, {"Retry-After": "2"}, b"slow down"
+        return None
+
+    with running_receiver(behaviour=first_busy) as receiver:
+        handle = reliable(receiver, spool_dir)
+        names = produce("first-busy", 100)
+        assert handle.force_flush(10)
+        more = produce("while-waiting", 100)
+        assert handle.force_flush(10)
+        assert wait_until(lambda: all_once(arrived(receiver), names + more))
+    assert requests_at[1] - requests_at[0] >= 1.9
+    assert sum(arrived(receiver).values()) == 200
+
+
 def test_a_receiver_that_accepts_and_never_answers(spool_dir: Path) -> None:
     """Requests held past the client's timeout are answered 503 later and never recorded (a
     server that did not process them); the client spooled them and replays once it answers."""

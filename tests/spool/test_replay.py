@@ -3,6 +3,7 @@ that can never be sent set aside instead of retried forever."""
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
@@ -18,12 +19,13 @@ from opentelemetry.trace import Status, StatusCode
 
 from automagik_telemetry import ConsentLevel, ConsentState, TelemetryConfig
 from automagik_telemetry.consent import ConsentStore
-from automagik_telemetry.delivery.outcome import Delivery
+from automagik_telemetry.delivery.outcome import MAX_RETRY_AFTER, Delivery
 from automagik_telemetry.exporters.otlp import OTLPBackend
 from automagik_telemetry.spool.codec import encode_batch
 from automagik_telemetry.spool.replay import IDLE, Replayer
 from automagik_telemetry.spool.store import SpoolStore
 from tests.support.otlp_receiver import OTLPReceiver, running_receiver
+from tests.support.polling import wait_until
 
 
 def consent(level: ConsentLevel) -> ConsentState:
@@ -191,3 +193,52 @@ def test_the_background_thread_backs_off_and_stops_promptly_while_waiting(tmp_pa
         replay.stop(2)
         assert replay._thread is not None
         assert not replay._thread.is_alive()
+
+
+def test_retry_after_is_capped_so_a_huge_one_neither_parks_nor_kills_the_replayer(
+    tmp_path: Path,
+) -> None:
+    """``Retry-After: 1e10`` used to reach ``Event.wait`` and kill the replay thread (the
+    process stayed backlogged until restart)."""
+    with running_receiver(behaviour=lambda _: (429, {"Retry-After": "1e10"}, b"")) as receiver:
+        replay = replayer(tmp_path, receiver.url)
+        replay.store.write("traces", spans_payload("later"))
+        assert replay.replay_one() == MAX_RETRY_AFTER
+        replay.start()  # now waits out the capped Retry-After on its thread
+        time.sleep(0.3)
+        assert replay._thread is not None
+        assert replay._thread.is_alive()
+        replay.stop(2)
+        assert not replay._thread.is_alive()  # and stop() still wakes it at once
+    assert receiver.connections == 1  # it waited: no second attempt
+
+
+def test_an_idle_replayer_with_a_huge_max_delay_keeps_running(
+    receiver: OTLPReceiver, tmp_path: Path
+) -> None:
+    replay = replayer(tmp_path, receiver.url)
+    replay.max_delay = 1e10  # the idle wait used to raise OverflowError and kill the thread
+    replay.start()
+    time.sleep(0.3)
+    replay.store.write("traces", spans_payload("nudged"))
+    replay.nudge()
+    assert receiver.wait_for(lambda: len(receiver.spans()) == 1, timeout=5)
+    replay.stop(2)
+
+
+def test_a_failed_live_attempt_defers_the_next_replay_by_its_retry_after(
+    receiver: OTLPReceiver, tmp_path: Path
+) -> None:
+    """The backend counts as down at once, and the spooled batch waits out the Retry-After
+    the live attempt was given (it used to be re-sent after 0.06 s)."""
+    replay = replayer(tmp_path, receiver.url)
+    replay.start()
+    replay.defer(1.5)
+    assert replay.failures == 1
+    deferred = time.monotonic()
+    replay.store.write("traces", spans_payload("deferred"))
+    replay.nudge()
+    assert receiver.wait_for(lambda: len(receiver.spans()) == 1, timeout=10)
+    assert time.monotonic() - deferred >= 1.4
+    assert wait_until(lambda: replay.failures == 0, 5)  # through: no longer down
+    replay.stop(2)

@@ -28,6 +28,7 @@ from opentelemetry.context import _SUPPRESS_INSTRUMENTATION_KEY, attach, detach,
 
 from ..diagnostics import internal_log
 from ..engine.forking import after_fork_in_child
+from ..engine.threads import run_guarded, wait_at_most
 
 __all__ = ["Buffer"]
 
@@ -89,10 +90,12 @@ class Buffer(Generic[T]):
     # -- the worker ---------------------------------------------------------------------------
 
     def _run(self) -> None:
-        while not self._closed:
-            self._wake.wait(self._delay)
-            self._wake.clear()
-            self._export_queued(time.monotonic() + 3600.0)
+        run_guarded(f"automagik-{self.name}", self._step, lambda: self._closed)
+
+    def _step(self) -> None:
+        wait_at_most(self._wake, self._delay)
+        self._wake.clear()
+        self._export_queued(time.monotonic() + 3600.0)
 
     def _export_queued(self, deadline: float) -> bool:
         """Export queued items batch by batch until none is left (``True``) or the deadline

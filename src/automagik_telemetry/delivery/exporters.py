@@ -2,9 +2,11 @@
 
 Each export makes one attempt. Delivered: done. The backend may take it later (down,
 overloaded, ``Retry-After``): the batch is written to the spool and the export still reports
-success — the data is safe on disk and the replayer owns it now. While the backend is known to
-be down, batches go to the spool without an attempt, so a dead endpoint never holds up the
-queue. Rejected for good: reported as a failure (the backend logged why).
+success — the data is safe on disk and the replayer owns it now. From that failure on, the
+backend counts as down and batches go to the spool without an attempt until the replayer gets
+through, so a dead or black-holed endpoint holds up the queue for one timeout, not one per
+batch, and a ``Retry-After`` holds back the retry of that very batch. Rejected for good:
+reported as a failure (the backend logged why).
 """
 
 from __future__ import annotations
@@ -67,6 +69,7 @@ def deliver(
             delivery.detail,
         )
         return False
+    spool.backend_failed(delivery.retry_after)  # down now: the next batches skip the wait
     return spool.put(signal, delivery.payload or encode_batch(signal, items))
 
 

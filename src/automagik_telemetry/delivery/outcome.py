@@ -11,7 +11,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-__all__ = ["Delivery"]
+__all__ = ["MAX_RETRY_AFTER", "Delivery"]
+
+MAX_RETRY_AFTER = 300.0
+"""The longest wait a backend's ``Retry-After`` can impose (five minutes, like the
+Collector's retry budget): ``Retry-After: 1e10`` must neither park the spool for centuries nor
+overflow a timer."""
 
 
 @dataclass(frozen=True)

@@ -1,16 +1,18 @@
 """The ``otlp`` backend: OTLP/HTTP protobuf, one classified attempt per call.
 
-Requests are encoded by the stock OpenTelemetry encoders; only the HTTP exchange is ours. The
-stock exporters retry inside ``export()`` for up to their whole timeout, which during an outage
-blocks the batch thread while the in-memory queue overflows, and they answer only SUCCESS or
-FAILURE. The durable spool needs one quick attempt and the reason it failed (connection refused,
-timeout, 5xx and 429 with ``Retry-After`` may succeed later; other 4xx never will), so it can
-keep the batch on disk and retry on its own schedule.
+Requests are encoded by the stock OpenTelemetry encoders (``spool/codec.py``); the HTTP exchange
+is ours, and says so in its ``User-Agent``. The stock exporters retry inside ``export()`` for up
+to their whole timeout, which during an outage blocks the batch thread while the in-memory queue
+overflows, and they answer only SUCCESS or FAILURE. The durable spool needs one quick attempt
+and the reason it failed (connection refused, timeout, 5xx and 429 with ``Retry-After`` may
+succeed later; other 4xx never will), so it can keep the batch on disk and retry on its own
+schedule.
 """
 
 from __future__ import annotations
 
 import gzip
+import math
 import os
 import threading
 import zlib
@@ -30,15 +32,25 @@ from opentelemetry.sdk.metrics import (
 )
 from opentelemetry.sdk.metrics.export import AggregationTemporality
 from opentelemetry.sdk.metrics.view import Aggregation
+from opentelemetry.sdk.version import __version__ as sdk_version
 
+from .._version import __version__
 from ..config import TelemetryConfig
 from ..delivery.backend import BatchHint
-from ..delivery.outcome import Delivery
+from ..delivery.outcome import MAX_RETRY_AFTER, Delivery
 from ..spool.codec import encode_batch
 
-__all__ = ["OTLPBackend", "build_otlp_backend"]
+__all__ = ["USER_AGENT", "OTLPBackend", "build_otlp_backend"]
+
+USER_AGENT = f"automagik-telemetry/{__version__} OTel-OTLP-Exporter-Python/{sdk_version}"
+"""What we are, then the exporter identity the stock OTLP exporters send (with the SDK's
+version), as the OpenTelemetry specification lets a distribution prepend its own product."""
 
 _RETRYABLE = frozenset({408, 429, 500, 502, 503, 504})
+CONNECT_TIMEOUT = 3.5
+"""Longest wait for the TCP connection, whatever ``timeout`` is: an endpoint that drops SYNs
+(a host down behind a firewall) counts as down after the first SYN and its retransmissions at
+1 s and 3 s, not after a whole ``timeout`` (10 s by default) of queue growth."""
 # Requests that no retry can make (a malformed URL or header): the only transport errors that
 # are permanent. Everything else that goes wrong on the wire is worth another attempt.
 _CANNOT_BE_MADE = (
@@ -61,7 +73,13 @@ class OTLPBackend:
         self.endpoints = {signal: config.signal_endpoint(signal) for signal in _SIGNALS}  # type: ignore[arg-type]
         self.destination = self.endpoints["traces"].removesuffix("/v1/traces")
         self._compression = config.compression
-        self._headers = {"Content-Type": "application/x-protobuf", **config.headers}
+        self._headers = {
+            "Content-Type": "application/x-protobuf",
+            "User-Agent": USER_AGENT,
+            **config.headers,
+        }
+        if sum(name.lower() == "user-agent" for name in self._headers) > 1:
+            del self._headers["User-Agent"]  # the operator's own, from OTEL_EXPORTER_OTLP_HEADERS
         if config.compression != "none":
             self._headers["Content-Encoding"] = config.compression
         self._verify: bool | str = os.environ.get("OTEL_EXPORTER_OTLP_CERTIFICATE") or True
@@ -77,19 +95,26 @@ class OTLPBackend:
         payload = encode_batch(signal, items)
         return replace(self.send_request(signal, payload, timeout), payload=payload)
 
-    def send_request(self, signal: str, payload: bytes, timeout: float) -> Delivery:
+    def send_request(
+        self, signal: str, payload: bytes, timeout: float, *, batch_id: str | None = None
+    ) -> Delivery:
+        """One attempt. ``batch_id`` (a spooled batch's stable id) is accepted and unused:
+        OTLP has no way to ask the receiver to deduplicate."""
         url = self.endpoints[signal]
         try:
             response = self._session().post(
                 url,
                 data=self._compress(payload),
                 headers=self._headers,
-                timeout=timeout,
+                timeout=(min(timeout, CONNECT_TIMEOUT), timeout),
                 verify=self._verify,
                 cert=self._cert,
             )
         except _CANNOT_BE_MADE as error:
             return Delivery.rejected(f"cannot send to {url}: {error}")
+        except requests.ConnectTimeout:
+            connect = min(timeout, CONNECT_TIMEOUT)
+            return Delivery.retry(f"cannot connect to {url} within {connect:g}s")
         except requests.Timeout:
             return Delivery.retry(f"no answer from {url} within {timeout:g}s")
         except requests.RequestException as error:
@@ -138,20 +163,23 @@ def _reason(error: Exception) -> str:
 
 
 def _retry_after(value: str | None) -> float | None:
-    """``Retry-After`` as seconds: a number of seconds or an HTTP date (RFC 9110)."""
+    """``Retry-After`` as seconds: a number of seconds or an HTTP date (RFC 9110), at most
+    ``MAX_RETRY_AFTER`` (a server's ``1e10`` or ``inf`` must not park the spool for good)."""
     if not value:
         return None
     try:
-        return max(0.0, float(value))
+        seconds = float(value)
     except ValueError:
-        pass
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
+        try:
+            when = parsedate_to_datetime(value)
+        except (TypeError, ValueError, OverflowError):
+            return None
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=timezone.utc)
+        seconds = when.timestamp() - datetime.now(timezone.utc).timestamp()
+    if math.isnan(seconds):
         return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
-    return max(0.0, when.timestamp() - datetime.now(timezone.utc).timestamp())
+    return min(max(0.0, seconds), MAX_RETRY_AFTER)
 
 
 def _temporality_preference() -> dict[type, AggregationTemporality]:

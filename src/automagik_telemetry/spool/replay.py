@@ -1,24 +1,29 @@
 """Replay of spooled batches, in the background, until the backend takes them.
 
 Oldest batch first; after a failure, capped exponential backoff with jitter, or longer if the
-backend said ``Retry-After``. Consent is checked before every send: with consent off the spool
-is emptied, never sent; at the ``errors`` level only error spans and error log records go
-(metrics are usage data and are discarded). A file that is damaged, or that the backend
-rejects for good (a 400), is quarantined instead of being retried forever.
+backend said ``Retry-After`` (up to ``MAX_RETRY_AFTER``). A failed live attempt starts the same
+backoff (``defer``): the backend counts as down at once, the live path spools without trying,
+and the replayer's next attempt is the probe that finds it back. Consent is checked before every
+send: with consent off the spool is emptied, never sent; at the ``errors`` level only error
+spans and error log records go (metrics are usage data and are discarded). A file that is
+damaged, or that the backend rejects for good (a 400), is quarantined instead of being retried
+forever.
 """
 
 from __future__ import annotations
 
 import random
 import threading
+import time
 from collections.abc import Callable
 
 from ..config.level import ConsentLevel
 from ..consent.runtime import ConsentState
 from ..delivery.backend import Backend
 from ..delivery.consent_gate import is_error_log, is_error_span
-from ..delivery.outcome import Delivery
+from ..delivery.outcome import MAX_RETRY_AFTER, Delivery
 from ..diagnostics import internal_log
+from ..engine.threads import run_guarded, wait_at_most
 from .codec import decode_logs, decode_spans, encode_batch
 from .store import ClaimedBatch, CorruptBatchError, SpoolStore
 
@@ -46,6 +51,9 @@ class Replayer:
         self.max_delay = max_delay
         self.failures = 0
         """Consecutive failed attempts: while > 0 the backend counts as down."""
+        self._not_before = 0.0
+        """``time.monotonic()`` before which no attempt is made (backoff, ``Retry-After``)."""
+        self._lock = threading.Lock()  # failures and _not_before: the live path sets them too
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._stopped = False
@@ -53,14 +61,18 @@ class Replayer:
 
     def start(self) -> None:
         self.store.recover_stale_claims()
-        self._thread = threading.Thread(
-            target=self._run, name=f"automagik-spool-{self.backend.name}", daemon=True
-        )
+        self._thread = threading.Thread(target=self._run, name=self._thread_name, daemon=True)
         self._thread.start()
 
     def nudge(self) -> None:
         """New data was spooled: look at it now (unless backing off after a failure)."""
         self._wake.set()
+
+    def defer(self, retry_after: float | None = None) -> None:
+        """A live attempt failed: count the backend as down now (the live path spools without
+        trying) and make the next attempt wait out a backoff, at least ``retry_after``."""
+        self._backoff(retry_after)
+        self._wake.set()  # an idle replayer starts waiting out the backoff
 
     def stop(self, timeout: float) -> None:
         self._stopped = True
@@ -70,16 +82,22 @@ class Replayer:
             self._thread.join(timeout)
 
     def _run(self) -> None:
-        while not self._stopped:
-            delay = self.replay_one()
-            if delay and not self._stopped:
-                # Idle: new data of this process wakes us, and every max_delay we look for
-                # batches other processes (forked workers) spooled. Backing off: only stop wakes.
-                if delay == IDLE:
-                    self._wake.wait(self.max_delay)
-                else:
-                    self._stop.wait(delay)
-                self._wake.clear()
+        run_guarded(self._thread_name, self._step, lambda: self._stopped)
+
+    @property
+    def _thread_name(self) -> str:
+        return f"automagik-spool-{self.backend.name}"
+
+    def _step(self) -> None:
+        backing_off = self._not_before - time.monotonic()
+        if backing_off > 0:
+            wait_at_most(self._stop, backing_off)  # only stop wakes: nudges do not hammer
+            return
+        if self.replay_one() == IDLE and not self._stopped:
+            # New data of this process wakes us, and every max_delay we look for batches
+            # other processes (forked workers) spooled.
+            wait_at_most(self._wake, self.max_delay)
+            self._wake.clear()
 
     def replay_one(self) -> float:
         """One step: send (or discard) the oldest batch. Returns the seconds to wait before
@@ -97,7 +115,9 @@ class Replayer:
             return IDLE
         batch = self.store.claim_next()
         if batch is None:
-            self.failures = 0
+            with self._lock:
+                if time.monotonic() >= self._not_before:  # not a live failure just now
+                    self.failures = 0
             return IDLE
         try:
             payload = batch.read()
@@ -134,11 +154,15 @@ class Replayer:
         return self._backoff(delivery.retry_after)
 
     def _backoff(self, retry_after: float | None) -> float:
-        """Capped exponential backoff with full jitter; ``Retry-After`` is a lower bound."""
-        self.failures += 1
-        ceiling = min(self.max_delay, self.first_delay * 2 ** min(self.failures - 1, 30))
-        delay = random.uniform(ceiling / 2, ceiling)
-        return max(delay, retry_after or 0.0)
+        """Capped exponential backoff with full jitter; ``Retry-After`` is a lower bound, up to
+        ``MAX_RETRY_AFTER`` (or ``max_delay`` if that is longer). Starts the wait."""
+        with self._lock:
+            self.failures += 1
+            ceiling = min(self.max_delay, self.first_delay * 2 ** min(self.failures - 1, 30))
+            delay = random.uniform(ceiling / 2, ceiling)
+            delay = min(max(delay, retry_after or 0.0), max(self.max_delay, MAX_RETRY_AFTER))
+            self._not_before = max(self._not_before, time.monotonic() + delay)
+            return delay
 
 
 _FILTERS: dict[str, tuple[Callable[[bytes], list[object]], Callable[[object], bool]]] = {

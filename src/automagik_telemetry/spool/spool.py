@@ -1,9 +1,9 @@
 """``Spool``: one backend's durable buffer — the store on disk plus its replayer.
 
-The live path asks ``backlogged`` first: while the backend is known to be down (the replayer's
-last attempt failed) batches go straight to disk instead of waiting on a dead endpoint, so the
-in-memory queue keeps draining. Once the backend takes data again, live sends resume and the
-replayer empties the spool in the background.
+The live path asks ``backlogged`` first: while the backend is known to be down (the last
+attempt, live or replayed, failed) batches go straight to disk instead of waiting on a dead
+endpoint, so the in-memory queue keeps draining. Once the backend takes data again, live sends
+resume and the replayer empties the spool in the background.
 """
 
 from __future__ import annotations
@@ -44,11 +44,17 @@ class Spool:
 
     @property
     def backlogged(self) -> bool:
-        """The backend failed its last replay attempt: do not make the app's data wait on it."""
+        """The backend failed its last attempt: do not make the app's data wait on it."""
         return self.replayer.failures > 0
 
     def start(self) -> None:
         self.replayer.start()
+
+    def backend_failed(self, retry_after: float | None = None) -> None:
+        """A live attempt was not taken: the backend counts as down from now on (one timeout
+        of a black-holed endpoint is enough), until the replayer's probe, made after a backoff
+        of at least ``retry_after``, gets through."""
+        self.replayer.defer(retry_after)
 
     def put(self, signal: str, payload: bytes) -> bool:
         """Keep one batch on disk for later; ``False`` if it could not be kept (counted)."""
