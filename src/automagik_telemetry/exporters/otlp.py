@@ -32,6 +32,7 @@ from opentelemetry.sdk.metrics.export import AggregationTemporality
 from opentelemetry.sdk.metrics.view import Aggregation
 
 from ..config import TelemetryConfig
+from ..config.masking import mask_url, redact, secret_values
 from ..delivery.backend import BatchHint
 from ..delivery.outcome import Delivery
 from ..spool.codec import encode_batch
@@ -51,7 +52,10 @@ class OTLPBackend:
 
     def __init__(self, config: TelemetryConfig) -> None:
         self.endpoints = {signal: config.signal_endpoint(signal) for signal in _SIGNALS}  # type: ignore[arg-type]
-        self.destination = self.endpoints["traces"].removesuffix("/v1/traces")
+        # What we show (logs, spool names) never carries a credential of the URL or headers.
+        self._shown = {signal: mask_url(url) for signal, url in self.endpoints.items()}
+        self._secrets = secret_values(urls=self.endpoints.values(), headers=config.headers)
+        self.destination = self._shown["traces"].removesuffix("/v1/traces")
         self._compression = config.compression
         self._headers = {"Content-Type": "application/x-protobuf", **config.headers}
         if config.compression != "none":
@@ -70,7 +74,7 @@ class OTLPBackend:
         return replace(self.send_request(signal, payload, timeout), payload=payload)
 
     def send_request(self, signal: str, payload: bytes, timeout: float) -> Delivery:
-        url = self.endpoints[signal]
+        url, shown = self.endpoints[signal], self._shown[signal]
         try:
             response = self._session().post(
                 url,
@@ -81,15 +85,16 @@ class OTLPBackend:
                 cert=self._cert,
             )
         except requests.Timeout:
-            return Delivery.retry(f"no answer from {url} within {timeout:g}s")
+            return Delivery.retry(f"no answer from {shown} within {timeout:g}s")
         except requests.ConnectionError as error:
-            return Delivery.retry(f"cannot reach {url}: {_reason(error)}")
+            return Delivery.retry(redact(f"cannot reach {shown}: {_reason(error)}", self._secrets))
         except requests.RequestException as error:
-            return Delivery.rejected(f"cannot send to {url}: {error}")
+            return Delivery.rejected(redact(f"cannot send to {shown}: {error}", self._secrets))
         status = response.status_code
         if 200 <= status < 300:
             return Delivery.ok()
-        detail = f"{url} answered HTTP {status}: {response.text[:200].strip()}"
+        answer = response.text[:200].strip()  # a receiver may echo the credential it refused
+        detail = redact(f"{shown} answered HTTP {status}: {answer}", self._secrets)
         if status in _RETRYABLE or status >= 500:
             return Delivery.retry(detail, _retry_after(response.headers.get("Retry-After")))
         return Delivery.rejected(detail)
