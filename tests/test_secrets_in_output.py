@@ -322,6 +322,26 @@ def test_delivery_log_lines_name_the_endpoint_without_secrets(
     assert expected in caplog.text
 
 
+def test_clickhouse_delivery_log_lines_hold_no_secret(caplog: pytest.LogCaptureFixture) -> None:
+    port = int(closed_port_url().rpartition(":")[2])
+    handle = configure_automagik(
+        enabled=True,
+        service_name="secrets",
+        backend="clickhouse",
+        clickhouse_url=f"http://default:{CH_URL_PASSWORD}@127.0.0.1:{port}/db?tok={QUERY_TOKEN}",
+        clickhouse_password=CH_PASSWORD,
+        clickhouse_timeout=2,
+        spool=False,
+    )
+    with caplog.at_level(logging.DEBUG, logger="automagik_telemetry"):
+        with trace.get_tracer("app").start_as_current_span("work"):
+            pass
+        handle.force_flush(timeout=30)
+        handle.shutdown(timeout=30)
+    assert "not delivered to clickhouse" in caplog.text
+    assert_no_secret(caplog.text)
+
+
 # -- the helper itself ---------------------------------------------------------------------------
 
 
