@@ -6,6 +6,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from .config import TelemetryConfig
+from .config.masking import mask_url
 from .consent.decision import ConsentDecision
 from .consent.store import ConsentStore
 
@@ -82,12 +83,13 @@ class TelemetryStatus:
 
 
 def describe_destinations(config: TelemetryConfig) -> dict[str, str]:
-    """Where each configured backend sends, without building (or connecting) anything."""
+    """Where each configured backend sends, without building (or connecting) anything;
+    never a credential (URLs are masked, the ClickHouse description has none)."""
     described: dict[str, str] = {}
     for backend in config.backends:
         if backend == "otlp":
             described[backend] = "OTLP/HTTP " + ", ".join(
-                f"{signal} {config.signal_endpoint(signal)}"
+                f"{signal} {mask_url(config.signal_endpoint(signal))}"
                 for signal in ("traces", "metrics", "logs")
             )
         elif backend == "clickhouse":

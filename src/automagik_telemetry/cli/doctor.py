@@ -9,14 +9,19 @@ so the offline check answers as fast as ``status``.
 from __future__ import annotations
 
 import argparse
+import base64
 import socket
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..config import TelemetryConfig
+from ..config.masking import mask_url, redact, secret_values, split_credentials
 from ..config.settings import DURATION_LIMITS
 from ..config.values import parse_positive_seconds
 from ..consent.decision import decide_consent
 from ..status import describe_destinations
+
+if TYPE_CHECKING:
+    import urllib.request
 
 __all__ = ["probe_otlp", "register"]
 
@@ -67,16 +72,29 @@ def run_doctor(args: argparse.Namespace, config: TelemetryConfig) -> int:
 
 
 def probe_otlp(url: str, config: TelemetryConfig, timeout: float) -> tuple[bool, str]:
-    """POST an empty OTLP request; ``(ok, explanation)``. Never raises."""
+    """POST an empty OTLP request; ``(ok, explanation)``. Never raises, never shows a secret.
+
+    Credentials in the URL go as HTTP Basic auth, as the exporter (``requests``) sends them:
+    ``urllib`` would take them for part of the host name."""
+    import urllib.request
+
+    bare, credentials = split_credentials(url)
+    headers = {"Content-Type": "application/x-protobuf", **config.headers}
+    if credentials is not None:
+        token = base64.b64encode(":".join(credentials).encode()).decode("ascii")
+        headers["Authorization"] = f"Basic {token}"
+    request = urllib.request.Request(  # noqa: S310 - the URL was validated as http(s)
+        bare, data=b"", method="POST", headers=headers
+    )
+    secrets = secret_values(urls=[url], headers=config.headers)
+    ok, message = _probe(request, mask_url(url), timeout)
+    return ok, redact(message, secrets)
+
+
+def _probe(request: urllib.request.Request, url: str, timeout: float) -> tuple[bool, str]:
     import urllib.error
     import urllib.request
 
-    request = urllib.request.Request(  # noqa: S310 - the URL was validated as http(s)
-        url,
-        data=b"",
-        method="POST",
-        headers={"Content-Type": "application/x-protobuf", **config.headers},
-    )
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
             return True, f"HTTP {response.status}: the endpoint accepts OTLP/HTTP protobuf"

@@ -18,6 +18,7 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 
 from ..errors import ConfigurationError
 from . import values as v
+from .masking import mask_url
 
 __all__ = [
     "COMPRESSIONS",
@@ -173,7 +174,7 @@ class ClickHouseURL:
         text = value.strip() if isinstance(value, str) else None
         if not text:
             raise ConfigurationError(setting, value, _URL_ACCEPTED, source=source)
-        shown = _mask_password(text)
+        shown = mask_url(text)
         scheme = text.partition("://")[0].lower() if "://" in text else ""
         try:
             if scheme == "chdb":
@@ -239,10 +240,6 @@ def _query(
                 setting, shown, "query parameters that are ClickHouse setting names", source=source
             )
     return database, MappingProxyType(settings)
-
-
-def _mask_password(text: str) -> str:
-    return re.sub(r"(://[^:/@?#]*:)[^@/?#]*@", r"\1***@", text)
 
 
 def parse_clickhouse_url(value: object, setting: str, source: str | None = None) -> str:

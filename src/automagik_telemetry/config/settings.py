@@ -23,6 +23,7 @@ from ..errors import ConfigurationError
 from . import clickhouse as ch
 from . import values as v
 from .level import ConsentLevel, parse_consent
+from .masking import mask_headers, mask_url
 from .scrubbing import SCRUBBING_MODES, ScrubbingOptions
 
 __all__ = [
@@ -226,7 +227,7 @@ _SPECS: dict[str, _Spec] = {
 }
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, repr=False)
 class TelemetryConfig:
     """All settings of ``configure_automagik()``; each keyword has an environment variable.
 
@@ -357,6 +358,20 @@ class TelemetryConfig:
                 cluster_source=self.sources.get("clickhouse_cluster_name"),
             )
 
+    def __repr__(self) -> str:
+        """Every setting, secrets masked: a configuration may end up in a log or a traceback."""
+        shown = []
+        for setting in fields(self):
+            value = getattr(self, setting.name)
+            if setting.name in _HIDDEN:
+                continue
+            if setting.name in _URLS and value is not None:
+                value = mask_url(value)
+            elif setting.name == "headers":
+                value = mask_headers(value)
+            shown.append(f"{setting.name}={value!r}")
+        return f"TelemetryConfig({', '.join(shown)})"
+
     @classmethod
     def resolve(
         cls, environ: Mapping[str, str] | None = None, /, **settings: object
@@ -424,6 +439,12 @@ class TelemetryConfig:
         ):
             return specific
         return f"{self.endpoint}/v1/{signal}"
+
+
+_URLS = frozenset(
+    {"endpoint", "traces_endpoint", "metrics_endpoint", "logs_endpoint", "clickhouse_url"}
+)
+_HIDDEN = frozenset({"clickhouse_password", "sources"})
 
 
 def _rank(source: str | None) -> int:

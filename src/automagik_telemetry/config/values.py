@@ -14,6 +14,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from ..errors import ConfigurationError
+from .masking import MASK, mask_headers, mask_url
 
 __all__ = [
     "clamp_seconds",
@@ -86,15 +87,16 @@ def parse_url(
     """An absolute URL with one of ``schemes`` and a host; returned without a trailing slash."""
     accepted = f"an absolute URL starting with {' or '.join(s + '://' for s in schemes)}"
     if not isinstance(value, str):
-        raise ConfigurationError(setting, value, accepted, source=source)
+        raise ConfigurationError(setting, f"<{type(value).__name__}>", accepted, source=source)
     text = value.strip()
+    shown = mask_url(text)  # an endpoint may carry credentials: never echo them
     try:
         parts = urlsplit(text)
         port_ok = parts.port is None or 0 < parts.port < 65536
     except ValueError:
-        raise ConfigurationError(setting, value, accepted, source=source) from None
+        raise ConfigurationError(setting, shown, accepted, source=source) from None
     if parts.scheme.lower() not in schemes or not parts.hostname or not port_ok:
-        raise ConfigurationError(setting, value, accepted, source=source)
+        raise ConfigurationError(setting, shown, accepted, source=source)
     return text.rstrip("/")
 
 
@@ -185,23 +187,33 @@ def parse_name_list(
 
 def parse_key_values(value: object, setting: str, source: str | None = None) -> dict[str, str]:
     """``key=value,key2=value2`` (URL-encoded, as in ``OTEL_EXPORTER_OTLP_HEADERS``) or a
-    mapping of strings."""
+    mapping of strings. Errors show the keys only: header values are credentials."""
     accepted = "key=value pairs separated by commas, or a mapping of strings"
     if isinstance(value, Mapping):
         if all(isinstance(k, str) and isinstance(v, str) for k, v in value.items()):
             return dict(value)
-        raise ConfigurationError(setting, value, accepted, source=source)
+        raise ConfigurationError(setting, mask_headers(value), accepted, source=source)
     if not isinstance(value, str):
-        raise ConfigurationError(setting, value, accepted, source=source)
+        raise ConfigurationError(setting, f"<{type(value).__name__}>", accepted, source=source)
     pairs: dict[str, str] = {}
     for chunk in value.split(","):
         if not chunk.strip():
             continue
         key, sep, val = chunk.partition("=")
         if not sep or not key.strip():
-            raise ConfigurationError(setting, value, accepted, source=source)
+            raise ConfigurationError(setting, _mask_pairs(value), accepted, source=source)
         pairs[unquote(key.strip())] = unquote(val.strip())
     return pairs
+
+
+def _mask_pairs(text: str) -> str:
+    """``a=1,junk,b=2`` -> ``a=***,<?>,b=***``: shows where the text is malformed, no value.
+
+    A chunk without ``=`` may be a value that contained a comma, so it is not shown either."""
+    return ",".join(
+        f"{chunk.partition('=')[0].strip()}={MASK}" if "=" in chunk else "<?>" if chunk else ""
+        for chunk in text.split(",")
+    )
 
 
 def parse_path(value: object, setting: str, source: str | None = None) -> Path:

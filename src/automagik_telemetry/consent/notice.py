@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, TextIO
 
 from ..config.level import ConsentLevel
+from ..config.masking import mask_url
 from .environment import detect_ci
 from .runtime import config_from_environment
 from .store import ConsentStore
@@ -65,7 +66,8 @@ def first_run_notice(
     stdout = stdout if stdout is not None else sys.stdout
     if not _should_ask(store, env, stdin, stdout):
         return None
-    destination = config.endpoint if "otlp" in config.backends else ", ".join(config.backends)
+    shown = mask_url(config.endpoint)  # the endpoint may carry credentials
+    destination = shown if "otlp" in config.backends else ", ".join(config.backends)
     stdout.write(_NOTICE.format(service=service_name, destination=destination))
     stdout.flush()
     answer = _read_line(stdin, timeout)

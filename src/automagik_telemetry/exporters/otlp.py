@@ -36,6 +36,7 @@ from opentelemetry.sdk.version import __version__ as sdk_version
 
 from .._version import __version__
 from ..config import TelemetryConfig
+from ..config.masking import mask_url, redact, secret_values
 from ..delivery.backend import BatchHint
 from ..delivery.outcome import MAX_RETRY_AFTER, Delivery
 from ..spool.codec import encode_batch
@@ -71,7 +72,10 @@ class OTLPBackend:
 
     def __init__(self, config: TelemetryConfig) -> None:
         self.endpoints = {signal: config.signal_endpoint(signal) for signal in _SIGNALS}  # type: ignore[arg-type]
-        self.destination = self.endpoints["traces"].removesuffix("/v1/traces")
+        # What we show (logs, spool names) never carries a credential of the URL or headers.
+        self._shown = {signal: mask_url(url) for signal, url in self.endpoints.items()}
+        self._secrets = secret_values(urls=self.endpoints.values(), headers=config.headers)
+        self.destination = self._shown["traces"].removesuffix("/v1/traces")
         self._compression = config.compression
         self._headers = {
             "Content-Type": "application/x-protobuf",
@@ -100,7 +104,7 @@ class OTLPBackend:
     ) -> Delivery:
         """One attempt. ``batch_id`` (a spooled batch's stable id) is accepted and unused:
         OTLP has no way to ask the receiver to deduplicate."""
-        url = self.endpoints[signal]
+        url, shown = self.endpoints[signal], self._shown[signal]
         try:
             response = self._session().post(
                 url,
@@ -111,20 +115,21 @@ class OTLPBackend:
                 cert=self._cert,
             )
         except _CANNOT_BE_MADE as error:
-            return Delivery.rejected(f"cannot send to {url}: {error}")
+            return Delivery.rejected(redact(f"cannot send to {shown}: {error}", self._secrets))
         except requests.ConnectTimeout:
             connect = min(timeout, CONNECT_TIMEOUT)
-            return Delivery.retry(f"cannot connect to {url} within {connect:g}s")
+            return Delivery.retry(f"cannot connect to {shown} within {connect:g}s")
         except requests.Timeout:
-            return Delivery.retry(f"no answer from {url} within {timeout:g}s")
+            return Delivery.retry(f"no answer from {shown} within {timeout:g}s")
         except requests.RequestException as error:
             # Refused, reset, an answer cut short (a 503 whose body never arrived whole): the
             # endpoint never said "never", so the batch is kept and tried again.
-            return Delivery.retry(f"cannot reach {url}: {_reason(error)}")
+            return Delivery.retry(redact(f"cannot reach {shown}: {_reason(error)}", self._secrets))
         status = response.status_code
         if 200 <= status < 300:
             return Delivery.ok()
-        detail = f"{url} answered HTTP {status}: {response.text[:200].strip()}"
+        answer = response.text[:200].strip()  # a receiver may echo the credential it refused
+        detail = redact(f"{shown} answered HTTP {status}: {answer}", self._secrets)
         if status in _RETRYABLE or status >= 500:
             return Delivery.retry(detail, _retry_after(response.headers.get("Retry-After")))
         return Delivery.rejected(detail)
