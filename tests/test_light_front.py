@@ -23,6 +23,7 @@ FRONT = {
     "automagik_telemetry.config",
     "automagik_telemetry.config.clickhouse",
     "automagik_telemetry.config.level",
+    "automagik_telemetry.config.masking",
     "automagik_telemetry.config.scrubbing",
     "automagik_telemetry.config.settings",
     "automagik_telemetry.config.values",
