@@ -31,7 +31,7 @@ CREATE TABLE IF NOT EXISTS `otel`.`otel_traces` (
 ) ENGINE = MergeTree()
 PARTITION BY toDate(Timestamp)
 ORDER BY (ServiceName, SpanName, toDateTime(Timestamp))
-SETTINGS index_granularity = 8192, ttl_only_drop_parts = 1;
+SETTINGS index_granularity = 8192, ttl_only_drop_parts = 1, non_replicated_deduplication_window = 1000;
 
 CREATE TABLE IF NOT EXISTS `otel`.`otel_traces_trace_id_ts` (
     TraceId String CODEC(ZSTD(1)),
@@ -41,7 +41,7 @@ CREATE TABLE IF NOT EXISTS `otel`.`otel_traces_trace_id_ts` (
 ) ENGINE = MergeTree()
 PARTITION BY toDate(Start)
 ORDER BY (TraceId, Start)
-SETTINGS index_granularity = 8192, ttl_only_drop_parts = 1;
+SETTINGS index_granularity = 8192, ttl_only_drop_parts = 1, non_replicated_deduplication_window = 1000;
 
 CREATE MATERIALIZED VIEW IF NOT EXISTS `otel`.`otel_traces_trace_id_ts_mv`
 TO `otel`.`otel_traces_trace_id_ts`
@@ -80,7 +80,7 @@ CREATE TABLE IF NOT EXISTS `otel`.`otel_logs` (
 PARTITION BY toDate(TimestampTime)
 PRIMARY KEY (ServiceName, TimestampTime)
 ORDER BY (ServiceName, TimestampTime, Timestamp)
-SETTINGS index_granularity = 8192, ttl_only_drop_parts = 1;
+SETTINGS index_granularity = 8192, ttl_only_drop_parts = 1, non_replicated_deduplication_window = 1000;
 
 CREATE TABLE IF NOT EXISTS `otel`.`otel_metrics_gauge` (
     ResourceAttributes Map(LowCardinality(String), String) CODEC(ZSTD(1)),
@@ -109,7 +109,7 @@ CREATE TABLE IF NOT EXISTS `otel`.`otel_metrics_gauge` (
 ) ENGINE = MergeTree()
 PARTITION BY toDate(TimeUnix)
 ORDER BY (ServiceName, MetricName, Attributes, toUnixTimestamp64Nano(TimeUnix))
-SETTINGS index_granularity = 8192, ttl_only_drop_parts = 1;
+SETTINGS index_granularity = 8192, ttl_only_drop_parts = 1, non_replicated_deduplication_window = 1000;
 
 CREATE TABLE IF NOT EXISTS `otel`.`otel_metrics_sum` (
     ResourceAttributes Map(LowCardinality(String), String) CODEC(ZSTD(1)),
@@ -140,7 +140,7 @@ CREATE TABLE IF NOT EXISTS `otel`.`otel_metrics_sum` (
 ) ENGINE = MergeTree()
 PARTITION BY toDate(TimeUnix)
 ORDER BY (ServiceName, MetricName, Attributes, toUnixTimestamp64Nano(TimeUnix))
-SETTINGS index_granularity = 8192, ttl_only_drop_parts = 1;
+SETTINGS index_granularity = 8192, ttl_only_drop_parts = 1, non_replicated_deduplication_window = 1000;
 
 CREATE TABLE IF NOT EXISTS `otel`.`otel_metrics_histogram` (
     ResourceAttributes Map(LowCardinality(String), String) CODEC(ZSTD(1)),
@@ -175,7 +175,7 @@ CREATE TABLE IF NOT EXISTS `otel`.`otel_metrics_histogram` (
 ) ENGINE = MergeTree()
 PARTITION BY toDate(TimeUnix)
 ORDER BY (ServiceName, MetricName, Attributes, toUnixTimestamp64Nano(TimeUnix))
-SETTINGS index_granularity = 8192, ttl_only_drop_parts = 1;
+SETTINGS index_granularity = 8192, ttl_only_drop_parts = 1, non_replicated_deduplication_window = 1000;
 
 CREATE TABLE IF NOT EXISTS `otel`.`otel_metrics_exponential_histogram` (
     ResourceAttributes Map(LowCardinality(String), String) CODEC(ZSTD(1)),
@@ -214,7 +214,7 @@ CREATE TABLE IF NOT EXISTS `otel`.`otel_metrics_exponential_histogram` (
 ) ENGINE = MergeTree()
 PARTITION BY toDate(TimeUnix)
 ORDER BY (ServiceName, MetricName, Attributes, toUnixTimestamp64Nano(TimeUnix))
-SETTINGS index_granularity = 8192, ttl_only_drop_parts = 1;
+SETTINGS index_granularity = 8192, ttl_only_drop_parts = 1, non_replicated_deduplication_window = 1000;
 
 CREATE TABLE IF NOT EXISTS `otel`.`otel_metrics_summary` (
     ResourceAttributes Map(LowCardinality(String), String) CODEC(ZSTD(1)),
@@ -244,4 +244,4 @@ CREATE TABLE IF NOT EXISTS `otel`.`otel_metrics_summary` (
 ) ENGINE = MergeTree()
 PARTITION BY toDate(TimeUnix)
 ORDER BY (ServiceName, MetricName, Attributes, toUnixTimestamp64Nano(TimeUnix))
-SETTINGS index_granularity = 8192, ttl_only_drop_parts = 1;
+SETTINGS index_granularity = 8192, ttl_only_drop_parts = 1, non_replicated_deduplication_window = 1000;
