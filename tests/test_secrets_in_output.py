@@ -35,6 +35,7 @@ from automagik_telemetry.config.masking import (
     secret_values,
     split_credentials,
 )
+from automagik_telemetry.exporters.clickhouse.settings import ClickHouseSettings
 from tests.support.otlp_receiver import OTLPReceiver, Received, running_receiver
 from tests.test_consent_notice import terminal
 
@@ -182,6 +183,11 @@ def test_reprs_of_the_configuration_handle_and_status_hold_no_secret(
         assert_no_secret(shown)
         assert "headers={'authorization': '***', 'x-team': '***'}" in shown
         assert "endpoint='http://collector:***@127.0.0.1:" in shown
+    clickhouse = ClickHouseSettings.create(
+        f"http://u:{CH_URL_PASSWORD}@host/db?password={QUERY_TOKEN}", password=CH_PASSWORD
+    )
+    assert_no_secret(repr(clickhouse))
+    assert_no_secret(clickhouse.describe())
     handle = configure_automagik(config, enabled=True, backend="otlp")
     status = handle.status()
     for shown in (repr(handle), str(handle), repr(status), status.render(), str(status.to_dict())):

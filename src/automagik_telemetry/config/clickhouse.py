@@ -148,8 +148,9 @@ class ClickHouseURL:
     user: str | None = None
     password: str | None = field(default=None, repr=False)
     database: str | None = None
-    settings: Mapping[str, str] = field(default_factory=dict)
-    """ClickHouse settings from the query string, sent with every request."""
+    settings: Mapping[str, str] = field(default_factory=dict, repr=False)
+    """ClickHouse settings from the query string, sent with every request (not in the repr:
+    ClickHouse also takes ``?password=`` there)."""
 
     @property
     def embedded(self) -> bool:
