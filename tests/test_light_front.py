@@ -142,7 +142,7 @@ def test_a_refusal_loads_no_engine_either(tmp_path: Path, environment: dict[str,
     check_modules(modules, FRONT | REFUSAL)
 
 
-def test_consent_on_with_otlp_loads_nothing_of_clickhouse(tmp_path: Path) -> None:
+def test_consent_on_with_otlp_loads_nothing_of_clickhouse_nor_protobuf(tmp_path: Path) -> None:
     result = run(
         tmp_path,
         AUTOMAGIK_TELEMETRY_ENABLED="1",
@@ -160,3 +160,7 @@ def test_consent_on_with_otlp_loads_nothing_of_clickhouse(tmp_path: Path) -> Non
         or top(m) in {"clickhouse_connect", "chdb", "lz4"}
     ]
     assert not [m for m in modules if top(m) in {"pygal", "pandas", "pyarrow"}]
+    # our encoders write the wire format: the protobuf runtime and the stock encoders are
+    # for decoding spooled batches only, and a program that just sends never loads them
+    assert not [m for m in modules if m.startswith(("google.protobuf", "opentelemetry.proto"))]
+    assert not [m for m in modules if m.startswith("opentelemetry.exporter")]

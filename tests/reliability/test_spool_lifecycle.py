@@ -15,7 +15,7 @@ import pytest
 from automagik_telemetry import ConsentLevel, configure_automagik
 from automagik_telemetry.cli import main as cli
 from automagik_telemetry.consent import ConsentStore
-from automagik_telemetry.spool.codec import decode_spans
+from automagik_telemetry.spool.decode import decode_spans
 from automagik_telemetry.spool.layout import spooled_stats
 from automagik_telemetry.spool.store import SpoolStore
 from tests.reliability.conftest import all_once, arrived, produce, reliable, wait_until

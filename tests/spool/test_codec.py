@@ -20,7 +20,8 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from opentelemetry.trace import Link, SpanContext, SpanKind, Status, StatusCode, TraceFlags
 from opentelemetry.trace.span import TraceState
 
-from automagik_telemetry.spool.codec import decode_logs, decode_metrics, decode_spans, encode_batch
+from automagik_telemetry.spool.codec import encode_batch
+from automagik_telemetry.spool.decode import decode_logs, decode_metrics, decode_spans
 
 RESOURCE = Resource.create({"service.name": "codec", "service.version": "1"})
 

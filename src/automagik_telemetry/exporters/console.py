@@ -16,7 +16,7 @@ from opentelemetry.sdk.trace.export import ConsoleSpanExporter
 from ..config import TelemetryConfig
 from ..delivery.backend import BatchHint
 from ..delivery.outcome import Delivery
-from ..spool.codec import decode_logs, decode_metrics, decode_spans
+from ..spool.decode import decode_logs, decode_metrics, decode_spans
 
 __all__ = ["ConsoleBackend", "build_console_backend"]
 

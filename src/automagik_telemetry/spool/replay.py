@@ -24,7 +24,7 @@ from ..delivery.consent_gate import is_error_log, is_error_span
 from ..delivery.outcome import MAX_RETRY_AFTER, Delivery
 from ..diagnostics import internal_log
 from ..engine.threads import run_guarded, wait_at_most
-from .codec import decode_logs, decode_spans, encode_batch
+from .codec import encode_batch
 from .store import ClaimedBatch, CorruptBatchError, SpoolStore
 
 __all__ = ["Replayer"]
@@ -165,17 +165,18 @@ class Replayer:
             return delay
 
 
-_FILTERS: dict[str, tuple[Callable[[bytes], list[object]], Callable[[object], bool]]] = {
-    "traces": (decode_spans, is_error_span),  # type: ignore[dict-item]
-    "logs": (decode_logs, is_error_log),  # type: ignore[dict-item]
-}
-
-
 def errors_only(signal: str, payload: bytes) -> bytes | None:
     """The batch reduced to errors (for the ``errors`` consent level); ``None`` if nothing
-    is left (metrics never are)."""
-    if signal not in _FILTERS:
+    is left (metrics never are). Decoding needs the protobuf runtime: imported here, when a
+    batch is filtered, not by every program that sends."""
+    from .decode import decode_logs, decode_spans
+
+    filters: dict[str, tuple[Callable[[bytes], list[object]], Callable[[object], bool]]] = {
+        "traces": (decode_spans, is_error_span),  # type: ignore[dict-item]
+        "logs": (decode_logs, is_error_log),  # type: ignore[dict-item]
+    }
+    if signal not in filters:
         return None
-    decode, keep = _FILTERS[signal]
+    decode, keep = filters[signal]
     kept = [item for item in decode(payload) if keep(item)]
     return encode_batch(signal, kept) if kept else None

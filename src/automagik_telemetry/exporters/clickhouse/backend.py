@@ -13,7 +13,7 @@ from typing import Any
 
 from ...delivery.backend import BatchHint
 from ...delivery.outcome import Delivery
-from ...spool.codec import decode_logs, decode_metrics, decode_spans
+from ...spool.decode import decode_logs, decode_metrics, decode_spans
 from .logs import logs_block
 from .metrics import MetricColumns, add_sdk_metrics
 from .native import NativeBlock
