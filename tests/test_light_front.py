@@ -22,6 +22,7 @@ FRONT = {
     "automagik_telemetry.attributes",
     "automagik_telemetry.config",
     "automagik_telemetry.config.clickhouse",
+    "automagik_telemetry.config.dirs",
     "automagik_telemetry.config.level",
     "automagik_telemetry.config.masking",
     "automagik_telemetry.config.scrubbing",
@@ -64,8 +65,9 @@ HEAVY_STDLIB = {
 }
 """Standard-library packages that cost milliseconds each and that consent needs none of."""
 
-THIRD_PARTY = {"platformdirs"}
-"""The per-OS config directory of the stored consent (a pure-Python dependency)."""
+THIRD_PARTY = set() if sys.platform.startswith("linux") else {"platformdirs"}
+"""Nothing on Linux (the XDG rule is ours, config/dirs.py); elsewhere the per-OS config
+directory of the stored consent comes from platformdirs."""
 
 PROGRAM = """
 import json, sys

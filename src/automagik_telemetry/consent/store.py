@@ -16,14 +16,12 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Literal, overload
 
-import platformdirs
-
+from ..config.dirs import user_config_dir
 from ..config.level import ConsentLevel
 
 __all__ = ["OPT_OUT_FILENAME", "ConsentStore", "StoredPreference", "write_atomically"]
 
 OPT_OUT_FILENAME = ".automagik-no-telemetry"
-_APP_DIR = "automagik"
 _logger = logging.getLogger(__name__)
 
 
@@ -39,9 +37,7 @@ class ConsentStore:
 
     def __init__(self, config_dir: Path | None = None, home: Path | None = None) -> None:
         self.home = home if home is not None else Path.home()
-        self.config_dir = (
-            config_dir if config_dir is not None else Path(platformdirs.user_config_dir(_APP_DIR))
-        )
+        self.config_dir = config_dir if config_dir is not None else user_config_dir()
 
     @property
     def preference_path(self) -> Path:

@@ -2,7 +2,7 @@
 
 ``status`` (from any process, consent or not) and a refusal at start-up (delete what a user who
 said no had spooled) need the spool's directories and files but nothing that sends: this module
-imports the standard library, ``platformdirs`` and the on-disk store only, so neither pulls in
+imports the standard library and the on-disk store only, so neither pulls in
 the SDK, the encoders or an HTTP client.
 """
 
@@ -13,8 +13,7 @@ import re
 from pathlib import Path
 from typing import Protocol
 
-import platformdirs
-
+from ..config.dirs import user_cache_dir
 from .store import SpoolStats, SpoolStore
 
 __all__ = ["purge_spools", "service_spool_root", "spool_directory", "spooled_stats"]
@@ -30,7 +29,7 @@ class Destination(Protocol):
 def service_spool_root(base: Path | None, service_name: str) -> Path:
     """``<base>/<service>``: everything spooled for one tool. Default base: the user's cache
     dir."""
-    root = base if base is not None else Path(platformdirs.user_cache_dir("automagik")) / "spool"
+    root = base if base is not None else user_cache_dir() / "spool"
     service = re.sub(r"[^A-Za-z0-9._-]+", "_", service_name).strip("._") or "service"
     return root / service
 
