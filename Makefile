@@ -42,6 +42,7 @@ bench: $(VENV)/.dev-installed
 	$(BIN)/python benchmarks/bench_overhead.py
 	$(BIN)/python benchmarks/bench_events.py
 	$(BIN)/python benchmarks/bench_reliability.py
+	$(BIN)/python benchmarks/bench_encoding.py
 
 # Runs the suite on every CPython 3.10-3.13 found on PATH or under pyenv.
 tox: $(VENV)/.dev-installed

@@ -76,3 +76,14 @@ def test_integers_beyond_int64_are_refused() -> None:
     with pytest.raises(wire.EncodingError):
         wire.int64(1 << 63)
     assert wire.int64(-1) == b"\xff" * 9 + b"\x01"
+
+
+def test_the_table_of_encoded_span_names_is_bounded() -> None:
+    from automagik_telemetry.delivery.queued import QueuedSpan
+    from automagik_telemetry.encoding import spans
+
+    for index in range(spans._NAMES + 10):
+        queued = QueuedSpan.of(_span({}, name=f"GET /items/{index}"))
+        request = ExportTraceServiceRequest.FromString(encode("traces", [queued]))
+        assert request.resource_spans[0].scope_spans[0].spans[0].name == f"GET /items/{index}"
+    assert len(spans._names) <= spans._NAMES

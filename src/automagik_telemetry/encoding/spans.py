@@ -16,6 +16,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from opentelemetry.trace import SpanKind
+
 from ..delivery.queued import HAS_PARENT, NO_END, NO_START, PARENT_REMOTE, QueuedSpan
 from .common import encode_items
 from .wire import (
@@ -37,6 +39,11 @@ _FLAGS_LOCAL = b"\x85\x01" + fixed32(_HAS_REMOTE)
 _FLAGS_REMOTE = b"\x85\x01" + fixed32(_HAS_REMOTE | _IS_REMOTE)
 _KINDS = [b"\x30" + varint(kind + 1) for kind in range(5)]  # SDK SpanKind -> OTLP enum
 _ZERO_TIME = bytes(8)
+_KIND_FIELDS = {id(kind): _KINDS[kind.value] for kind in SpanKind}  # no Enum hashing per span
+_UNSET_AND_FLAGS = b"\x7a\x00" + _FLAGS_LOCAL  # an UNSET status without message + flags
+_UNSET_AND_REMOTE = b"\x7a\x00" + _FLAGS_REMOTE
+_NAMES = 1024
+_names: dict[str, bytes] = {}  # span names repeat: their encoded field, bounded
 
 
 def encode_spans(spans: Sequence[Any]) -> bytes:
@@ -104,19 +111,26 @@ def _queued_body(span: QueuedSpan, parts: list[bytes]) -> int:
     the ids and times are copied from their packed bytes."""
     ids = span._ids
     bits = ids[50]
-    parts.append(b"\x0a\x10" + ids[:16] + b"\x12\x08" + ids[16:24])
+    append = parts.append
+    append(b"".join((b"\x0a\x10", ids[:16], b"\x12\x08", ids[16:24])))
     if bits & HAS_PARENT:
-        parts.append(b"\x22\x08" + ids[24:32])
-    parts.append(string_field(b"\x2a", span._name))
-    parts.append(_KINDS[span._kind.value])
+        append(b"\x22\x08" + ids[24:32])
+    name = span._name
+    encoded = _names.get(name)
+    if encoded is None:
+        encoded = string_field(b"\x2a", name)
+        if len(_names) >= _NAMES:
+            _names.clear()
+        _names[name] = encoded
+    append(encoded)
+    append(_KIND_FIELDS[id(span._kind)])
     start, end = ids[32:40], ids[40:48]
     if not bits & NO_START and start != _ZERO_TIME:
-        parts.append(b"\x39" + start)
+        append(b"\x39" + start)
     if not bits & NO_END and end != _ZERO_TIME:
-        parts.append(b"\x41" + end)
+        append(b"\x41" + end)
     failed = attribute_pairs(b"\x4a", zip(span._keys, span._values, strict=True), parts)
-    parts.append(b"\x7a\x00")  # an UNSET status without a message
-    parts.append(_FLAGS_REMOTE if bits & PARENT_REMOTE else _FLAGS_LOCAL)
+    append(_UNSET_AND_REMOTE if bits & PARENT_REMOTE else _UNSET_AND_FLAGS)
     return failed
 
 

@@ -145,20 +145,15 @@ def key_value(key: str, value: Any) -> bytes:
 
 
 def _cached_key_value(key: Any, value: Any) -> bytes:
-    """``KeyValue`` with its length prefix, memoized for repeating ``str``/``int`` values."""
+    """``KeyValue`` with its length prefix, remembered for repeating ``str``/``int`` values
+    (``attribute_pairs`` looks it up first)."""
+    encoded = length_delimited(key_value(key, value))
     kind = type(value)
-    if kind is str or kind is int:
-        entry = (key, value)
-        cached = _cache.get(entry)
-        if cached is not None:
-            return cached
-        encoded = length_delimited(key_value(key, value))
-        if kind is int or len(value) <= _CACHE_VALUE_CHARS:
-            if len(_cache) >= _CACHE_ENTRIES:
-                _cache.clear()
-            _cache[entry] = encoded
-        return encoded
-    return length_delimited(key_value(key, value))
+    if kind is int or (kind is str and len(value) <= _CACHE_VALUE_CHARS):
+        if len(_cache) >= _CACHE_ENTRIES:
+            _cache.clear()
+        _cache[(key, value)] = encoded
+    return encoded
 
 
 def attributes(tag: bytes, pairs: Mapping[str, Any] | None, parts: list[bytes]) -> int:
@@ -172,12 +167,22 @@ def attributes(tag: bytes, pairs: Mapping[str, Any] | None, parts: list[bytes]) 
 def attribute_pairs(tag: bytes, pairs: Iterable[tuple[Any, Any]], parts: list[bytes]) -> int:
     """``attributes`` from ``(key, value)`` pairs (our compact spans keep no dict)."""
     failed = 0
+    cache = _cache
+    append = parts.append
     for key, value in pairs:
+        # The hot path, inlined: a repeated value is one dict lookup.
+        kind = type(value)
+        if kind is str or kind is int:
+            encoded = cache.get((key, value))
+            if encoded is not None:
+                append(tag)
+                append(encoded)
+                continue
         try:
             encoded = _cached_key_value(key, value)
         except (EncodingError, TypeError, ValueError, RecursionError):
             failed += 1
             continue
-        parts.append(tag)
-        parts.append(encoded)
+        append(tag)
+        append(encoded)
     return failed
