@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import hashlib
 import re
+import time
 from pathlib import Path
 
 import platformdirs
 
 from ..consent.runtime import ConsentState
 from ..delivery.backend import Backend
+from ..delivery.live import LiveSender
 from .replay import Replayer
 from .store import SpoolStats, SpoolStore
 
@@ -86,6 +88,8 @@ class Spool:
             first_delay=first_delay,
             max_delay=max_delay,
         )
+        self.live = LiveSender(backend.name)
+        """The live path's attempt in flight (see ``delivery/exporters.deliver``)."""
         consent.add_listener(lambda decision: self.replayer.nudge())
 
     @property
@@ -109,4 +113,7 @@ class Spool:
         return stored
 
     def stop(self, timeout: float) -> None:
-        self.replayer.stop(timeout)
+        """Spool the live batch still in flight (after half of ``timeout``), stop replaying."""
+        deadline = time.monotonic() + timeout
+        self.live.finish(timeout / 2)
+        self.replayer.stop(max(0.0, deadline - time.monotonic()))
