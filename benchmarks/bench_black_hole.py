@@ -5,7 +5,7 @@ its upstream). The app produces ``--spans`` spans at a steady rate over ``--seco
 default settings (``timeout`` 10 s, ``queue_size`` 32,768) and a private spool; then it flushes.
 Reported: spans dropped from memory, batches and bytes in the spool, spans accounted for
 (spooled + dropped = produced when nothing else went missing), and connections the black hole
-saw (live attempts plus replayer probes).
+saw (live attempts plus replayer probes); ``dropped_by_second`` says when the drops happened.
 
 Run: ``.venv/bin/python benchmarks/bench_black_hole.py [--spans 200000] [--seconds 20]``
 (run it with ``PYTHONPATH=<other checkout>/src`` to measure another version of the package.)
@@ -64,9 +64,12 @@ def main() -> None:
     ticks = max(1, int(args.seconds * 10))
     per_tick = args.spans // ticks
     started = time.monotonic()
+    dropped_by_second: list[int] = []
     for tick in range(ticks):
         for _ in range(per_tick):
             tracer.start_span("work").end()
+        if tick % 10 == 9:
+            dropped_by_second.append(handle.status().queue_dropped["traces"])
         behind = started + (tick + 1) / 10 - time.monotonic()
         if behind > 0:
             time.sleep(behind)
@@ -83,6 +86,7 @@ def main() -> None:
                 "produced_in_s": round(produced_in, 1),
                 "flushed": flushed,
                 "dropped_from_memory": dropped,
+                "dropped_by_second": dropped_by_second,
                 "spool_batches": batches,
                 "spool_mib": round(size / 2**20, 1),
                 "black_hole_connections": len(seen),

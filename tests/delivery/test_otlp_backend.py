@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import os
 import socket
+import subprocess
+import sys
+import textwrap
 import threading
 import time
 from datetime import datetime, timedelta, timezone
 from email.utils import format_datetime
+from pathlib import Path
 
 import pytest
 from opentelemetry.sdk.metrics import Counter, Histogram, ObservableCounter, UpDownCounter
@@ -72,6 +77,30 @@ def test_an_operator_set_user_agent_wins(receiver: OTLPReceiver, name: str) -> N
     backend = backend_for(receiver.url, headers={name: "gateway-allowlisted/1"})
     assert backend.send_items("traces", spans(), 5).delivered
     assert receiver.received[0].headers["user-agent"] == "gateway-allowlisted/1"
+
+
+def test_setting_up_does_not_import_the_http_client(tmp_path: Path) -> None:
+    """``requests`` costs ~50 ms to import: the first send pays it on a background thread, not
+    the app's start-up."""
+    script = textwrap.dedent(
+        """
+        import sys
+        from automagik_telemetry import configure_automagik
+        handle = configure_automagik(
+            enabled=True, endpoint="http://127.0.0.1:9", spool_dir=sys.argv[1]
+        )
+        print("requests" in sys.modules)
+        handle.shutdown(1)
+        """
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script, str(tmp_path / "spool")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "HOME": str(tmp_path)},
+    )
+    assert result.stdout.splitlines()[0] == "False"
 
 
 @pytest.mark.parametrize(("compression", "header"), [("deflate", "deflate"), ("none", None)])

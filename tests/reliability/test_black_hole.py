@@ -7,6 +7,10 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+import pytest
+
+from automagik_telemetry.spool.codec import decode_spans
+from automagik_telemetry.spool.store import SpoolStore
 from tests.reliability.conftest import all_once, arrived, produce, reliable, wait_until
 from tests.support.otlp_receiver import OTLPReceiver
 from tests.support.raw_server import black_hole, raw_server
@@ -33,22 +37,53 @@ def test_a_black_hole_counts_as_down_after_its_first_timeout(
     assert sum(arrived(receiver).values()) == 200
 
 
+@pytest.mark.parametrize(
+    ("timeout", "queue_size", "per_tick", "ticks"),
+    [(1.5, 2500, 120, 40), (10.0, 2000, 100, 40)],
+    ids=["1.5s-timeout", "10s-timeout"],
+)
 def test_a_black_hole_under_load_drops_nothing_that_fits_the_spool(
-    receiver: OTLPReceiver, spool_dir: Path
+    receiver: OTLPReceiver,
+    spool_dir: Path,
+    timeout: float,
+    queue_size: int,
+    per_tick: int,
+    ticks: int,
 ) -> None:
-    """1,200 spans/s for 4 s into a memory budget of 2,500 spans, timeout 1.5 s: the queue holds
-    what arrives during the one timeout (1,800), then everything goes to disk. (When the live
-    path waited a full timeout per batch until the replayer's first probe had timed out too,
-    3,600 arrived meanwhile and the queue overflowed.)"""
+    """Spans arrive steadily (every 0.1 s for 4 s) while the endpoint accepts and never
+    answers. The export thread waits for the first attempt one second at most (it goes on in
+    the background and spools its own batch), and from its failure on the backend counts as
+    down: the memory queue never fills. Before, with a 1.5 s timeout the live path waited out
+    a timeout per batch until the replayer's first probe had failed too (782 dropped of 4,800
+    into 2,500); with the 10 s default the export thread waited out the whole first attempt
+    (1,900 dropped of 4,000 into 2,000)."""
     receiver.stop()
-    handle = reliable(receiver, spool_dir, timeout=1.5, queue_size=2500, batch_size=100)
+    handle = reliable(receiver, spool_dir, timeout=timeout, queue_size=queue_size, batch_size=100)
     names: list[str] = []
     with raw_server(black_hole, receiver.port):
-        for tick in range(32):
-            names += produce(f"load-{tick}", 150)
-            time.sleep(0.125)
+        for tick in range(ticks):
+            names += produce(f"load-{tick}", per_tick)
+            time.sleep(0.1)
         assert handle.force_flush(15)
         assert handle.status().queue_dropped == {"traces": 0, "logs": 0}
+    # The black hole goes away (an attempt still in flight fails and spools its own batch).
     receiver.restart()
     assert wait_until(lambda: all_once(arrived(receiver), names), timeout=30)
-    assert sum(arrived(receiver).values()) == 4800
+    assert sum(arrived(receiver).values()) == per_tick * ticks
+
+
+def test_a_batch_still_in_flight_at_shutdown_is_spooled(
+    receiver: OTLPReceiver, spool_dir: Path
+) -> None:
+    """The endpoint never answers the last attempt before exit: the batch is spooled for the
+    next start instead of dying with the process."""
+    receiver.stop()
+    handle = reliable(receiver, spool_dir, timeout=30.0)
+    with raw_server(black_hole, receiver.port) as server:
+        names = produce("last", 100)
+        handle.shutdown(timeout=5)
+        assert server.connections == 1  # it was sent, and never answered
+        store = SpoolStore(next(spool_dir.glob("*/otlp-*")), max_bytes=10**7, max_age=3600)
+        batch = store.claim_next()
+        assert batch is not None
+        assert sorted(span.name for span in decode_spans(batch.read())) == sorted(names)

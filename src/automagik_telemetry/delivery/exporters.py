@@ -5,7 +5,9 @@ overloaded, ``Retry-After``): the batch is written to the spool and the export s
 success — the data is safe on disk and the replayer owns it now. From that failure on, the
 backend counts as down and batches go to the spool without an attempt until the replayer gets
 through, so a dead or black-holed endpoint holds up the queue for one timeout, not one per
-batch, and a ``Retry-After`` holds back the retry of that very batch. Rejected for good:
+batch, and a ``Retry-After`` holds back the retry of that very batch. With a spool, the attempt
+runs on the spool's ``LiveSender``: the export thread waits for it one second at most, then
+leaves it to settle its own batch (``delivery/live.py``). Rejected for good:
 reported as a failure (the backend logged why).
 """
 
@@ -38,17 +40,34 @@ def deliver(
     *,
     spool_only: bool = False,
 ) -> bool:
-    """Hand ``items`` to ``backend`` (or straight to ``spool`` while it is down, or when
-    ``spool_only``); ``True`` once they are delivered or safely spooled."""
-    if spool is not None and (spool_only or spool.backlogged):
+    """Hand ``items`` to ``backend`` (or straight to ``spool`` while it is down or still busy
+    with an earlier batch, or when ``spool_only``); ``True`` once they are delivered, safely
+    spooled, or in flight with a sender that will spool them if they are not taken."""
+    if spool is not None and (spool_only or spool.backlogged or spool.live.busy):
         return spool.put(signal, encode_batch(signal, items))
-    try:
-        delivery = backend.send_items(signal, items, timeout)
-    except Exception as error:  # a backend bug must not lose the batch: spool it like an outage
-        internal_log.error(
-            f"deliver.{backend.name}", "%s backend failed", backend.name, exc_info=True
-        )
-        delivery = Delivery.retry(f"backend error: {error}")
+
+    def attempt() -> Delivery:
+        try:
+            return backend.send_items(signal, items, timeout)
+        except Exception as error:  # a backend bug must not lose the batch: spool it
+            internal_log.error(
+                f"deliver.{backend.name}", "%s backend failed", backend.name, exc_info=True
+            )
+            return Delivery.retry(f"backend error: {error}")
+
+    def settle(delivery: Delivery) -> bool:
+        return _settle(backend, spool, signal, items, delivery)
+
+    if spool is None:
+        return settle(attempt())
+    delivery = spool.live.run(attempt, settle)
+    return True if delivery is None else settle(delivery)
+
+
+def _settle(
+    backend: Backend, spool: Spool | None, signal: str, items: Any, delivery: Delivery
+) -> bool:
+    """Done, dropped for good (logged), or spooled with the backend marked down."""
     if delivery.delivered:
         return True
     if delivery.status == "rejected":

@@ -19,9 +19,8 @@ import zlib
 from dataclasses import replace
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import requests
 from opentelemetry.sdk.metrics import (
     Counter,
     Histogram,
@@ -41,6 +40,9 @@ from ..delivery.backend import BatchHint
 from ..delivery.outcome import MAX_RETRY_AFTER, Delivery
 from ..spool.codec import encode_batch
 
+if TYPE_CHECKING:
+    import requests
+
 __all__ = ["USER_AGENT", "OTLPBackend", "build_otlp_backend"]
 
 USER_AGENT = f"automagik-telemetry/{__version__} OTel-OTLP-Exporter-Python/{sdk_version}"
@@ -52,14 +54,6 @@ CONNECT_TIMEOUT = 3.5
 """Longest wait for the TCP connection, whatever ``timeout`` is: an endpoint that drops SYNs
 (a host down behind a firewall) counts as down after the first SYN and its retransmissions at
 1 s and 3 s, not after a whole ``timeout`` (10 s by default) of queue growth."""
-# Requests that no retry can make (a malformed URL or header): the only transport errors that
-# are permanent. Everything else that goes wrong on the wire is worth another attempt.
-_CANNOT_BE_MADE = (
-    requests.exceptions.InvalidURL,
-    requests.exceptions.InvalidSchema,
-    requests.exceptions.MissingSchema,
-    requests.exceptions.InvalidHeader,
-)
 _SIGNALS = ("traces", "metrics", "logs")
 
 
@@ -104,7 +98,17 @@ class OTLPBackend:
     ) -> Delivery:
         """One attempt. ``batch_id`` (a spooled batch's stable id) is accepted and unused:
         OTLP has no way to ask the receiver to deduplicate."""
+        import requests  # ~50 ms: paid on the first send (a background thread), not at start
+
         url, shown = self.endpoints[signal], self._shown[signal]
+        # Requests that no retry can make (a malformed URL or header) are the only transport
+        # errors that are permanent. Anything else that goes wrong on the wire is transient.
+        cannot_be_made = (
+            requests.exceptions.InvalidURL,
+            requests.exceptions.InvalidSchema,
+            requests.exceptions.MissingSchema,
+            requests.exceptions.InvalidHeader,
+        )
         try:
             response = self._session().post(
                 url,
@@ -114,7 +118,7 @@ class OTLPBackend:
                 verify=self._verify,
                 cert=self._cert,
             )
-        except _CANNOT_BE_MADE as error:
+        except cannot_be_made as error:
             return Delivery.rejected(redact(f"cannot send to {shown}: {error}", self._secrets))
         except requests.ConnectTimeout:
             connect = min(timeout, CONNECT_TIMEOUT)
@@ -144,6 +148,8 @@ class OTLPBackend:
         parent's sockets."""
         session: requests.Session | None = getattr(self._local, "session", None)
         if session is None or self._local.pid != os.getpid():
+            import requests
+
             session = requests.Session()
             self._local.session, self._local.pid = session, os.getpid()
         return session

@@ -8,10 +8,12 @@ resume and the replayer empties the spool in the background.
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 from ..consent.runtime import ConsentState
 from ..delivery.backend import Backend
+from ..delivery.live import LiveSender
 from .replay import Replayer
 from .store import SpoolStore
 
@@ -40,6 +42,8 @@ class Spool:
             first_delay=first_delay,
             max_delay=max_delay,
         )
+        self.live = LiveSender(backend.name)
+        """The live path's attempt in flight (see ``delivery/exporters.deliver``)."""
         consent.add_listener(lambda decision: self.replayer.nudge())
 
     @property
@@ -63,4 +67,7 @@ class Spool:
         return stored
 
     def stop(self, timeout: float) -> None:
-        self.replayer.stop(timeout)
+        """Spool the live batch still in flight (after half of ``timeout``), stop replaying."""
+        deadline = time.monotonic() + timeout
+        self.live.finish(timeout / 2)
+        self.replayer.stop(max(0.0, deadline - time.monotonic()))
