@@ -236,6 +236,17 @@ def test_every_setting_has_a_field_and_every_field_a_setting() -> None:
     assert names == set(config_module._SPECS)
 
 
+def test_every_default_is_what_parsing_it_gives() -> None:
+    """Defaults are not parsed at construction (a consent-off start stays short), so each must
+    already be valid and in its parsed form."""
+    for name, spec in config_module._SPECS.items():
+        default = config_module._DEFAULTS[name]
+        if default is not None:
+            parsed = spec.parse(default, name, None)
+            assert parsed == default, name
+            assert type(parsed) is type(default), name
+
+
 def test_configuration_doc_lists_every_setting_and_variable() -> None:
     text = DOCS.read_text(encoding="utf-8")
     for name, spec in config_module._SPECS.items():

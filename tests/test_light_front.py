@@ -21,7 +21,6 @@ FRONT = {
     "automagik_telemetry._version",
     "automagik_telemetry.attributes",
     "automagik_telemetry.config",
-    "automagik_telemetry.config.clickhouse",
     "automagik_telemetry.config.dirs",
     "automagik_telemetry.config.level",
     "automagik_telemetry.config.masking",

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from automagik_telemetry.spool.codec import decode_spans
+from automagik_telemetry.spool.decode import decode_spans
 from automagik_telemetry.spool.store import SpoolStore
 from tests.reliability.conftest import all_once, arrived, produce, reliable, wait_until
 from tests.support.otlp_receiver import OTLPReceiver

@@ -13,7 +13,6 @@ loading the engine.
 
 from __future__ import annotations
 
-import base64
 import re
 from collections.abc import Iterable, Mapping
 from urllib.parse import quote, unquote, urlsplit, urlunsplit
@@ -95,6 +94,8 @@ def secret_values(
             # user name is usually a token
             found.add(password if sep else user)
             basic = f"{unquote(user)}:{unquote(password)}".encode()
+            import base64  # only for URLs with credentials
+
             found.add(base64.b64encode(basic).decode("ascii"))  # as Basic auth sends them
         located, _, fragment = url.partition("#")
         query = located.partition("?")[2]

@@ -20,7 +20,6 @@ from types import MappingProxyType
 from typing import Any, Literal
 
 from ..errors import ConfigurationError
-from . import clickhouse as ch
 from . import values as v
 from .level import ConsentLevel, parse_consent
 from .masking import mask_headers, mask_url
@@ -99,6 +98,18 @@ def _duration(setting: str) -> tuple[Parser, Parser]:
     return from_code, from_env
 
 
+def _ch(name: str) -> Parser:
+    """A parser of ``config/clickhouse.py``, imported on first use: most programs set no
+    ClickHouse setting, and defaults are not parsed (see ``__post_init__``)."""
+
+    def parse(value: object, setting: str, source: str | None) -> Any:
+        from . import clickhouse
+
+        return getattr(clickhouse, name)(value, setting, source)
+
+    return parse
+
+
 def _ch_env(name: str) -> tuple[str, ...]:
     return (f"AUTOMAGIK_TELEMETRY_CLICKHOUSE_{name}",)
 
@@ -172,18 +183,18 @@ _SPECS: dict[str, _Spec] = {
     ),
     "config_dir": _Spec(("AUTOMAGIK_TELEMETRY_CONFIG_DIR",), _optional(v.parse_path)),
     # -- the clickhouse backend (docs/BACKENDS.md) --------------------------------------------
-    "clickhouse_url": _Spec(_ch_env("URL"), _optional(ch.parse_clickhouse_url)),
+    "clickhouse_url": _Spec(_ch_env("URL"), _optional(_ch("parse_clickhouse_url"))),
     "clickhouse_user": _Spec(_ch_env("USER"), _optional(v.parse_text)),
-    "clickhouse_password": _Spec(_ch_env("PASSWORD"), _optional(ch.parse_secret)),
-    "clickhouse_database": _Spec(_ch_env("DATABASE"), _optional(ch.parse_identifier)),
-    "clickhouse_table_prefix": _Spec(_ch_env("TABLE_PREFIX"), ch.parse_identifier),
-    "clickhouse_table_names": _Spec(_ch_env("TABLE_NAMES"), ch.parse_table_names),
+    "clickhouse_password": _Spec(_ch_env("PASSWORD"), _optional(_ch("parse_secret"))),
+    "clickhouse_database": _Spec(_ch_env("DATABASE"), _optional(_ch("parse_identifier"))),
+    "clickhouse_table_prefix": _Spec(_ch_env("TABLE_PREFIX"), _ch("parse_identifier")),
+    "clickhouse_table_names": _Spec(_ch_env("TABLE_NAMES"), _ch("parse_table_names")),
     "clickhouse_create_schema": _Spec(_ch_env("CREATE_SCHEMA"), v.parse_bool),
-    "clickhouse_ttl": _Spec(_ch_env("TTL"), ch.parse_ttl),
-    "clickhouse_cluster_name": _Spec(_ch_env("CLUSTER_NAME"), _optional(ch.parse_identifier)),
-    "clickhouse_table_engine": _Spec(_ch_env("TABLE_ENGINE"), ch.parse_table_engine),
+    "clickhouse_ttl": _Spec(_ch_env("TTL"), _ch("parse_ttl")),
+    "clickhouse_cluster_name": _Spec(_ch_env("CLUSTER_NAME"), _optional(_ch("parse_identifier"))),
+    "clickhouse_table_engine": _Spec(_ch_env("TABLE_ENGINE"), _ch("parse_table_engine")),
     "clickhouse_async_insert": _Spec(_ch_env("ASYNC_INSERT"), v.parse_bool),
-    "clickhouse_compression": _Spec(_ch_env("COMPRESSION"), ch.parse_clickhouse_compression),
+    "clickhouse_compression": _Spec(_ch_env("COMPRESSION"), _ch("parse_clickhouse_compression")),
     "clickhouse_timeout": _Spec(_ch_env("TIMEOUT"), *_duration("clickhouse_timeout")),
     "clickhouse_verify": _Spec(_ch_env("VERIFY"), v.parse_bool),
     "clickhouse_ca_cert": _Spec(_ch_env("CA_CERT"), _optional(v.parse_path)),
@@ -308,8 +319,9 @@ class TelemetryConfig:
     """CA bundle (PEM) to verify the server certificate with."""
     capture_logging: bool = False
     """Send stdlib ``logging`` records to the OTel logs pipeline (with trace correlation)."""
-    log_level: int | str = "WARNING"
-    """Threshold for captured ``logging`` records: a level name or number (default WARNING)."""
+    log_level: int | str = 30
+    """Threshold for captured ``logging`` records: a level name or number (default 30,
+    ``WARNING``); stored as the number."""
     queue_size: int = 32_768
     """Items per signal waiting for export in memory (a span takes under 1 KB there); past
     it the oldest are dropped and counted."""
@@ -343,14 +355,17 @@ class TelemetryConfig:
     def __post_init__(self) -> None:
         for name, spec in _SPECS.items():
             value = getattr(self, name)
-            source = self.sources.get(name)
             default = _DEFAULTS[name]
-            if value is None and default is None:
+            # A default is valid as it is (tests/test_config.py parses each one to prove it):
+            # parsing only what was set keeps a consent-off start short.
+            if value is default or (type(value) is type(default) and value == default):
                 continue
-            object.__setattr__(self, name, spec.parse(value, name, source))
+            object.__setattr__(self, name, spec.parse(value, name, self.sources.get(name)))
         for name in ("headers", "resource_attributes", "clickhouse_table_names", "sources"):
             object.__setattr__(self, name, MappingProxyType(dict(getattr(self, name))))
         if "clickhouse" in self.backend:
+            from . import clickhouse as ch
+
             ch.check_clickhouse_requirements(
                 self.clickhouse_url,
                 self.sources.get("backend"),

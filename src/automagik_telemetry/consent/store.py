@@ -8,11 +8,9 @@ leaves a half-written preference; reads never raise — an unreadable preference
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Literal, overload
 
@@ -72,7 +70,10 @@ class ConsentStore:
 
     def read_preference(self) -> StoredPreference | None:
         try:
-            data = json.loads(self.preference_path.read_text(encoding="utf-8"))
+            text = self.preference_path.read_text(encoding="utf-8")
+            import json  # most runs find no file: they need no JSON parser
+
+            data = json.loads(text)
             return StoredPreference(
                 ConsentLevel(data["level"]),
                 str(data.get("decided_at", "")),
@@ -105,6 +106,9 @@ class ConsentStore:
     def write_preference(self, level: ConsentLevel, via: str) -> StoredPreference:
         """Record the user's answer. Opting out also creates the opt-out file (the signal
         every Automagik tool, old or new, honours); opting in removes it."""
+        import json
+        from datetime import datetime, timezone
+
         preference = StoredPreference(level, datetime.now(timezone.utc).isoformat(), via)
         payload = {"level": level.value, "decided_at": preference.decided_at, "via": via}
         write_atomically(self.preference_path, json.dumps(payload, indent=2) + "\n")
