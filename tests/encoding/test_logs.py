@@ -80,3 +80,39 @@ def test_a_record_that_cannot_be_encoded_is_dropped_and_counted_not_its_batch() 
     sent = request.resource_logs[0].scope_logs[0].log_records
     assert [r.body.string_value for r in sent] == [f"line {i}" for i in range(200)]
     assert counts.items == before + 2
+
+
+def test_what_the_sdk_records_encodes_as_the_stock_encoder_writes_it() -> None:
+    """Real SDK log records: in a trace, with severity, event name, nested body and a dropped
+    attribute — independent of what the property test happens to draw."""
+    from opentelemetry.sdk._logs import LoggerProvider
+    from opentelemetry.sdk._logs.export import (
+        InMemoryLogRecordExporter,
+        SimpleLogRecordProcessor,
+    )
+    from opentelemetry.sdk.trace import TracerProvider
+
+    exporter = InMemoryLogRecordExporter()
+    provider = LoggerProvider(shutdown_on_exit=False)
+    provider.add_log_record_processor(SimpleLogRecordProcessor(exporter))
+    logger = provider.get_logger("app", "1.0")
+    tracer = TracerProvider(shutdown_on_exit=False).get_tracer("app")
+    with tracer.start_as_current_span("request"):
+        logger.emit(
+            timestamp=10,
+            severity_number=SeverityNumber.WARN,
+            severity_text="WARN",
+            body={"message": "slow", "took": [1.5, 2], "raw": b"\x00", "ok": False, "n": None},
+            attributes={"route": "/a"},
+            event_name="app.slow",
+        )
+    logger.emit(body="plain")
+    records = [
+        ReadableLogRecord(r.log_record, r.resource, r.instrumentation_scope)
+        for r in exporter.get_finished_logs()
+    ]
+    bounded = BoundedAttributes(maxlen=1, attributes={"a": 1, "b": 2})  # one dropped
+    records.append(ReadableLogRecord(LogRecord(body="x", attributes=bounded), Resource({})))
+    assert records[-1].dropped_attributes == 1
+    records.append(ReadableLogRecord(LogRecord(observed_timestamp=0, body="y"), Resource({})))
+    assert encode("logs", records) == stock_encode("logs", records)

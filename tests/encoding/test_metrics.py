@@ -199,3 +199,76 @@ def test_points_with_values_the_wire_cannot_carry_are_dropped_and_counted() -> N
     )
     assert [m.name for m in request.resource_metrics[0].scope_metrics[0].metrics] == ["good"]
     assert counts.items == before + 2
+
+
+def test_what_the_sdk_records_encodes_as_the_stock_encoder_writes_it() -> None:
+    """Real SDK output, every instrument kind, with an exponential histogram at scale 0 and
+    exemplars from a sampled span — independent of what the property test happens to draw."""
+    from opentelemetry.sdk.metrics import MeterProvider
+    from opentelemetry.sdk.metrics.export import InMemoryMetricReader
+    from opentelemetry.sdk.metrics.view import ExponentialBucketHistogramAggregation, View
+    from opentelemetry.sdk.trace import TracerProvider
+
+    reader = InMemoryMetricReader()
+    view = View(
+        instrument_name="latency.exp",
+        aggregation=ExponentialBucketHistogramAggregation(max_scale=0),
+    )
+    provider = MeterProvider(metric_readers=[reader], views=[view])
+    meter = provider.get_meter("app", "1.0")
+    tracer = TracerProvider(shutdown_on_exit=False).get_tracer("app")
+    with tracer.start_as_current_span("request"):
+        meter.create_counter("requests").add(3, {"route": "/a"})
+        meter.create_up_down_counter("inflight").add(-2)
+        meter.create_histogram("latency").record(12.5, {"route": "/a"})
+        meter.create_histogram("latency.exp").record(0.3)
+        meter.create_gauge("temperature").set(21.5)
+    data = reader.get_metrics_data()
+    assert data is not None
+    assert _parsed(encode("metrics", data)) == stock(data)
+    assert encode("metrics", data) == stock_encode("metrics", data)
+    provider.shutdown()
+
+
+def test_zero_and_non_zero_fields_of_every_point_kind_encode_as_the_stock_ones() -> None:
+    """Each optional field both absent (zero) and present, whatever the property test draws."""
+    exemplars = [
+        Exemplar({"a": 1}, 1.5, 0, None, None),
+        Exemplar({}, 7, 5, 0xAB, 0xCD),
+    ]
+    metrics = []
+    for zero in (True, False):
+        n = 0 if zero else 3
+        bucket = Buckets(n, [] if zero else [1, 2])
+        metrics += [
+            _sum("s", 1),
+            Metric("g", "", "", Gauge([NumberDataPoint({}, n, n, 2.5, exemplars)])),
+            Metric(
+                "h",
+                "",
+                "",
+                Histogram(
+                    [
+                        HistogramDataPoint(
+                            {}, n, n, n, None if zero else 1.0, [n] * n, [1.0] * n, 0.5, 2.0, []
+                        )
+                    ],
+                    AggregationTemporality.DELTA,
+                ),
+            ),
+            Metric(
+                "e",
+                "",
+                "",
+                ExponentialHistogram(
+                    [
+                        ExponentialHistogramDataPoint(
+                            {}, n, n, n, 1.0, -n, n, bucket, bucket, n, 0.5, 2.0, exemplars
+                        )
+                    ],
+                    AggregationTemporality.CUMULATIVE,
+                ),
+            ),
+        ]
+    data = _data(*metrics)
+    assert encode("metrics", data) == stock_encode("metrics", data)

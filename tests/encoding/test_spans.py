@@ -111,3 +111,46 @@ def test_a_span_that_cannot_be_encoded_is_dropped_and_counted_not_its_batch() ->
 def test_a_span_of_a_shape_we_do_not_know_goes_through_the_stock_encoder() -> None:
     odd = _span("odd", {"a": 1}, status=None)  # the stock encoder accepts a missing status
     assert _parsed(encode("traces", [odd])) == stock([odd])
+
+
+def test_what_the_sdk_records_encodes_as_the_stock_encoder_writes_it() -> None:
+    """Real SDK spans with events, links, a status, trace state and dropped counts —
+    independent of what the property test happens to draw."""
+    from opentelemetry import trace
+    from opentelemetry.sdk.trace import SpanLimits, TracerProvider
+    from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+    from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+    from opentelemetry.trace import SpanContext, TraceFlags
+    from opentelemetry.trace.span import TraceState
+
+    from automagik_telemetry.encoding.stock import stock_encode
+
+    exporter = InMemorySpanExporter()
+    limits = SpanLimits(
+        max_attributes=2,
+        max_events=3,
+        max_links=1,
+        max_event_attributes=1,
+        max_link_attributes=1,
+    )
+    provider = TracerProvider(span_limits=limits, shutdown_on_exit=False)
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    tracer = provider.get_tracer("app", "1.0", schema_url="https://schema")
+    state = TraceState([("vendor", "value")])
+    remote = SpanContext(7, 8, is_remote=True, trace_flags=TraceFlags(1), trace_state=state)
+    links = [Link(remote), Link(remote, {"link": True, "dropped": 1})]  # the last one is kept
+    with tracer.start_as_current_span(
+        "root", context=trace.set_span_in_context(trace.NonRecordingSpan(remote)), links=links
+    ) as root:
+        root.set_attributes({"a": 1, "b": 2.5, "c": ("x", "y")})
+        root.add_event("pushed out by the later ones")
+        root.add_event("at zero", timestamp=0)
+        root.add_event("now")
+        root.add_event("with one attribute too many", {"n": 1, "dropped": 2}, timestamp=5)
+        root.set_status(Status(StatusCode.ERROR, "failed"))
+        with tracer.start_as_current_span("child", kind=SpanKind.CLIENT) as child:
+            child.set_status(Status(StatusCode.OK))
+    spans = exporter.get_finished_spans()
+    queued = [QueuedSpan.of(span) for span in spans]
+    assert encode("traces", spans) == stock_encode("traces", spans)
+    assert encode("traces", queued) == stock_encode("traces", spans)
