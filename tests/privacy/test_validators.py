@@ -10,6 +10,7 @@ from automagik_telemetry.privacy.validators import (
     is_cpf,
     is_iban,
     is_personal_ipv4,
+    is_ssn,
     looks_like_datetime,
     luhn_valid,
 )
@@ -141,3 +142,10 @@ def test_compact_datetime(digits: str, is_datetime: bool) -> None:
 )
 def test_personal_ipv4(address: str, personal: bool) -> None:
     assert is_personal_ipv4(address) is personal
+
+
+def test_ssn_rules() -> None:
+    assert is_ssn("078051120")
+    assert not is_ssn("07805112")
+    for invalid in ("000123456", "666123456", "900123456", "123001234", "123450000"):
+        assert not is_ssn(invalid), invalid

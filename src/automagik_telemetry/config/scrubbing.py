@@ -27,9 +27,12 @@ DETECTOR_NAMES: tuple[str, ...] = (
     "iban",
     "cnpj",
     "cpf",
+    "ssn",
     "card",
     "ip",
     "phone",
+    "name",
+    "address",
 )
 """Every detector, in the order they run; each name is also its placeholder (``<email>``)."""
 

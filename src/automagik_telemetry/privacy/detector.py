@@ -10,8 +10,9 @@ only runs the expensive part when the gate passes.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 __all__ = [
     "PLACEHOLDER",
@@ -24,11 +25,12 @@ __all__ = [
     "boundary_before",
     "count_digits",
     "regex_finder",
+    "trie",
 ]
 
 REPLACEMENT_KINDS: tuple[str, ...] = (
     *("private_key", "jwt", "credentials", "api_key", "secret", "email", "user", "iban"),
-    *("cnpj", "cpf", "card", "ip", "phone", "custom"),
+    *("cnpj", "cpf", "ssn", "card", "ip", "phone", "name", "address", "custom"),
     *("redacted", "truncated", "unrepresentable"),  # whole values that could not be scanned
 )
 PLACEHOLDER = re.compile(rf"<(?:{'|'.join(REPLACEMENT_KINDS)})(?::[g-v]{{12}})?>")
@@ -117,3 +119,24 @@ def boundary_after(text: str, end: int, extra: str = "") -> bool:
     if _is_word(char) or (char == "<" and PLACEHOLDER.match(text, end)):
         return False
     return not (char in extra and end + 1 < len(text) and text[end + 1].isdigit())
+
+
+def trie(words: Iterable[str]) -> str:
+    """A regex matching exactly ``words``, shaped as a trie (``a(?:kia|sia|ws)``): at each
+    position the regex engine tests one branch per distinct next character instead of one
+    per word, which makes this ~2x faster than a flat alternation."""
+    root: dict[str, dict[str, Any]] = {}
+    for word in words:
+        node = root
+        for char in word:
+            node = node.setdefault(char, {})
+        node[""] = {}
+
+    def build(node: dict[str, dict[str, Any]]) -> str:
+        branches = [re.escape(char) + build(child) for char, child in sorted(node.items()) if char]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        return f"(?:{body})?" if "" in node else body
+
+    return build(root)

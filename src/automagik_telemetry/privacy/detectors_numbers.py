@@ -1,4 +1,4 @@
-"""Numbers that identify people: CNPJ, CPF, payment cards, IPv4 addresses, phone numbers.
+"""Numbers that identify people: CNPJ, CPF, US SSN, payment cards, IPv4 addresses, phones.
 
 Numbers are where false positives live (ids, timestamps, versions, ports), so every pattern
 insists on a boundary (no letter, digit or number punctuation around the match) and on the
@@ -17,17 +17,26 @@ import re
 from collections.abc import Callable, Collection, Iterator
 
 from .detector import Detector, Finding, Span, boundary_after, boundary_before, count_digits
-from .validators import is_card_number, is_cnpj, is_cpf, is_personal_ipv4, looks_like_datetime
+from .phones import is_date, is_national_phone
+from .validators import (
+    is_card_number,
+    is_cnpj,
+    is_cpf,
+    is_personal_ipv4,
+    is_ssn,
+    looks_like_datetime,
+)
 
 __all__ = ["NUMBER_KINDS", "number_detector"]
 
-NUMBER_KINDS: tuple[str, ...] = ("cnpj", "cpf", "card", "ip", "phone")
+NUMBER_KINDS: tuple[str, ...] = ("cnpj", "cpf", "ssn", "card", "ip", "phone")
 """Priority order: where two findings overlap, the earlier kind wins."""
 
 _RUN = re.compile(r"[+(0-9](?<![\w+(][+(0-9])[0-9 ().\-/]{5,}[0-9]")
 _CNPJ = re.compile(r"[0-9](?<![\w.,/-][0-9])[0-9](?:\.?[0-9]{3}){2}/?[0-9]{4}-?[0-9]{2}")
 _CPF = re.compile(r"[0-9](?<![\w.,/-][0-9])[0-9]{2}(?:\.?[0-9]{3}){2}-?[0-9]{2}")
-_CARD = re.compile(r"[2-6](?<![\w.,+/-][2-6])[0-9]{3}(?:[ -]?[0-9]){9,15}")
+_SSN = re.compile(r"[0-9](?<![\w.,/-][0-9])[0-9]{2}([ -]?)[0-9]{2}\1[0-9]{4}")
+_CARD = re.compile(r"[2-6](?<![\w.,+/-][2-6])[0-9]{3}(?:[ -]?[0-9]){8,15}")
 _IPV4 = re.compile(r"[0-9](?<![\w.][0-9])[0-9]{0,2}\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}")
 _CIDR_SUFFIX = re.compile(r"/([0-9]{1,2})(?![0-9])")
 _PHONE = re.compile(
@@ -35,6 +44,7 @@ _PHONE = re.compile(
     r"|\(?[2-9][0-9]{2}\)?[ .-]?[2-9][0-9]{2}[ .-][0-9]{4}"  # NANP: (415) 555-2671
     r"|\(?[1-9]{2}\)?[ ]?9?[0-9]{4}[ -][0-9]{4}"  # Brazil: (11) 98765-4321
     r"|0[1-9][0-9]{0,3}(?:[ /.-][0-9]{2,8}){1,4}"  # national trunk 0: 020 7946 0958
+    r"|(?P<national>\(?[0-9]{1,4}\)?(?:[ .-]{1,2}\(?[0-9]{2,4}\)?){2,5})"  # 603 123 456
 )
 _EDGE = ".,/-"
 
@@ -67,9 +77,32 @@ def _cpf(match: re.Match[str], text: str) -> Span | None:
     return match.span() if is_cpf(_digits_of(value)) else None
 
 
+_SSN_SHAPE = re.compile(r"[0-9]{3}-[0-9]{2}-[0-9]{4}")
+_SSN_WORDS = ("ssn", "social security", "soc. sec", "social sec", "ss#", "ss no")
+_CARD_WORDS = ("card", "maestro", "karta", "karte", "tarjeta", "carte", "cartão", "карт")
+
+
+def _near(text: str, start: int, words: tuple[str, ...]) -> bool:
+    """One of ``words`` in the 48 characters before ``start`` (lower-cased)."""
+    before = text[max(0, start - 48) : start].lower()
+    return any(word in before for word in words)
+
+
+def _ssn(match: re.Match[str], text: str) -> Span | None:
+    """A US social security number: valid area, group and serial; written ``123-45-6789``
+    on its own, or ``123 45 6789`` / ``123456789`` next to words that say it is one."""
+    if not boundary_after(text, match.end(), _EDGE) or not is_ssn(_digits_of(match.group())):
+        return None
+    if match.group(1) != "-" and not _near(text, match.start(), _SSN_WORDS):
+        return None
+    return match.span()
+
+
 def _card(match: re.Match[str], text: str) -> Span | None:
     if not boundary_after(text, match.end(), _EDGE) or not is_card_number(match.group()):
         return None
+    if count_digits(match.group()) < 13 and not _near(text, match.start(), _CARD_WORDS):
+        return None  # 12-digit Maestro numbers look like ids: only with a word for "card"
     return match.span()
 
 
@@ -88,10 +121,20 @@ def _ipv4(match: re.Match[str], text: str) -> Span | None:
     return match.span()
 
 
+_VERSION_WORDS = (
+    *("version", "ver", "v", "build", "release", "rel", "firmware", "fw", "revision", "rev"),
+    *("patch", "kernel", "driver", "sdk", "upgrade", "upgraded", "update", "updated"),
+)
+
+
 def _after_version_word(before: str) -> bool:
-    """``before`` ends with the word v, ver or version (then maybe ``=``, ``:``, quotes)."""
+    """``before`` ends with a version word (``version``, ``v``, ``build``, ``release``,
+    ``firmware``…, then maybe ``=``, ``:``, quotes) or a requirement operator (``==``,
+    ``>=``, ``~=``, ``@``): what follows is a version, not an address."""
+    if before.endswith(("==", ">=", "<=", "~=", "@")):
+        return True
     before = before.lower().rstrip(" \t=:\"'")
-    for word in ("version", "ver", "v"):
+    for word in _VERSION_WORDS:
         if before.endswith(word):
             cut = len(before) - len(word)
             return cut == 0 or not before[cut - 1].isalpha()
@@ -118,14 +161,31 @@ def _phone(match: re.Match[str], text: str) -> Span | None:
         return None
     if not boundary_after(text, end, _EDGE) or text[end : end + 1] == ":":
         return None  # "06/12/2024 10:30" is a date and a time
+    if is_date(value) or _after_version_word(text[max(0, start - 12) : start]):
+        return None  # dates win over phones: "15.01.2024", "01/15/2024", "2024-01-15"
+    if match.group("national") is not None and not _national(value):
+        return None  # no "+", no known shape: only a number valid in a national plan
     return start, end
+
+
+def _national(value: str) -> bool:
+    """8-11 digits in groups with one kind of separator (a bracketed area code aside), and
+    valid in a national numbering plan: ``529.982.247-24`` (mixed) and ``8080 8443 9000``
+    (12 digits) are not phones."""
+    separators = set(_separators(value)) - {"(", ")"}
+    if (len(separators) > 1 and separators != {" ", "-"}) or not 8 <= count_digits(value) <= 11:
+        return False
+    if _SSN_SHAPE.fullmatch(value):
+        return False  # 123-45-6789 is the shape of a social security number
+    return is_national_phone(value)
 
 
 # kind -> (pattern, check, digits a run needs, other character the run needs)
 _RULES: dict[str, tuple[re.Pattern[str], Check, int, str]] = {
     "cnpj": (_CNPJ, _cnpj, 14, ""),
     "cpf": (_CPF, _cpf, 11, ""),
-    "card": (_CARD, _card, 13, ""),
+    "ssn": (_SSN, _ssn, 9, ""),
+    "card": (_CARD, _card, 12, ""),
     "ip": (_IPV4, _ipv4, 4, "."),
     "phone": (_PHONE, _phone, 8, ""),
 }
@@ -134,7 +194,8 @@ _RULES: dict[str, tuple[re.Pattern[str], Check, int, str]] = {
 _BARE_LENGTHS: dict[str, range] = {
     "cnpj": range(14, 15),
     "cpf": range(11, 12),
-    "card": range(13, 20),
+    "ssn": range(9, 10),
+    "card": range(12, 20),
     "ip": range(0),
     "phone": range(0),
 }

@@ -21,6 +21,7 @@ from .detector import (
     boundary_before,
     regex_finder,
 )
+from .detectors_vendor import vendor_detectors
 from .keys import HEADER_KEYS, normalize_name
 
 __all__ = ["secret_detectors"]
@@ -31,18 +32,16 @@ _PRIVATE_KEY = re.compile(
     r"-----BEGIN[A-Z0-9 ]*PRIVATE KEY-----.*?(?:-----END[A-Z0-9 ]*PRIVATE KEY-----|\Z)", re.S
 )
 _JWT = re.compile(r"eyJ[A-Za-z0-9_-]{4,}\.eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*")
-_URL_USERINFO = re.compile(r"://(?P<s>[^\s:/?#@<>\"']+:[^\s/?#@<>\"']+)@")
+_URL_USERINFO = re.compile(
+    r"://(?:(?P<s>[^\s:/?#@<>\"']*:[^\s/?#@<>\"']+)|(?P<t>[A-Za-z0-9_.~-]{16,}))@"
+)
+"""``user:password@`` (the user may be empty: ``redis://:pw@host``), or a lone token
+(``https://ghp_…@github.com``): a long userinfo without a colon is a credential, not a
+user name."""
 _AUTH_SCHEME = re.compile(r"(?i:\b(?P<scheme>bearer|basic))[ \t]+(?P<s>[A-Za-z0-9._~+/=-]{8,})")
 
 _AWS_KEY_ID = re.compile(r"(?:AKIA|ASIA)[A-Z0-9]{16}")
 _AWS_SECRET = re.compile(r"[A-Za-z0-9/+](?<![A-Za-z0-9/+=][A-Za-z0-9/+])[A-Za-z0-9/+]{39}")
-_GITHUB = re.compile(r"gh[pousr]_[A-Za-z0-9]{36,255}|github_pat_[A-Za-z0-9_]{22,255}")
-_OPENAI = re.compile(r"sk-(?:ant-|proj-|svcacct-|admin-)?[A-Za-z0-9_-]{20,}")
-_SLACK = re.compile(r"xox[abposr]-[A-Za-z0-9-]{10,}")
-_STRIPE = re.compile(r"[sr]k_(?:live|test)_[A-Za-z0-9]{10,}")
-_GOOGLE = re.compile(r"AIza[0-9A-Za-z_-]{35}")
-_HUGGINGFACE = re.compile(r"hf_[A-Za-z0-9]{30,}")
-_GITLAB = re.compile(r"glpat-[A-Za-z0-9_-]{20,}")
 _LOWER_WORD = re.compile(r"[a-z]{8}")
 
 _KV_WORDS = (
@@ -69,11 +68,13 @@ def _bounded(match: re.Match[str], text: str) -> Span | None:
     return None
 
 
-def _vendor_key(match: re.Match[str], text: str) -> Span | None:
-    """Random keys contain digits: ``sk-learn-...`` style words are not keys."""
-    if not any(char.isdigit() for char in match.group()):
-        return None
-    return _bounded(match, text)
+def _userinfo(match: re.Match[str], text: str) -> Span | None:
+    if match.group("s") is not None:
+        return match.span("s")
+    token = match.group("t")
+    if not any(char.isdigit() for char in token) or "." in token.strip("."):
+        return None  # "https://maintainers-of-project@host": a user name; dots: a host
+    return match.span("t")
 
 
 def _aws_secret(match: re.Match[str], text: str) -> Span | None:
@@ -157,7 +158,7 @@ def secret_detectors(is_secret_key: Callable[[str], bool]) -> list[Detector]:
     return [
         Detector("private_key", regex_finder(_PRIVATE_KEY, "private_key"), ("private key",)),
         Detector("jwt", regex_finder(_JWT, "jwt", _bounded), ("eyj",)),
-        Detector("credentials", regex_finder(_URL_USERINFO, "credentials", group="s"), ("://",)),
+        Detector("credentials", regex_finder(_URL_USERINFO, "credentials", _userinfo), ("://",)),
         Detector(
             "credentials",
             regex_finder(_AUTH_SCHEME, "credentials", _auth_credentials),
@@ -170,17 +171,7 @@ def secret_detectors(is_secret_key: Callable[[str], bool]) -> list[Detector]:
             ("aws",),
             gate=_long_enough,
         ),
-        Detector(
-            "api_key",
-            regex_finder(_GITHUB, "api_key", _bounded),
-            ("ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"),
-        ),
-        Detector("api_key", regex_finder(_OPENAI, "api_key", _vendor_key), ("sk-",)),
-        Detector("api_key", regex_finder(_SLACK, "api_key", _bounded), ("xox",)),
-        Detector("api_key", regex_finder(_STRIPE, "api_key", _bounded), ("k_live_", "k_test_")),
-        Detector("api_key", regex_finder(_GOOGLE, "api_key", _bounded), ("aiza",)),
-        Detector("api_key", regex_finder(_HUGGINGFACE, "api_key", _vendor_key), ("hf_",)),
-        Detector("api_key", regex_finder(_GITLAB, "api_key", _vendor_key), ("glpat-",)),
+        *vendor_detectors(),
         Detector("secret", _key_value_finder(is_secret_key), _KV_WORDS),
     ]
 

@@ -18,6 +18,7 @@ __all__ = [
     "GENAI_CONTENT_KEYS",
     "GENAI_MESSAGE_EVENTS",
     "HEADER_KEYS",
+    "NOT_SECRET_NAMES",
     "SECRET_NAMES",
     "KeyKind",
     "classify_key",
@@ -97,8 +98,23 @@ def normalize_name(key: str) -> str:
     return _CAMEL.sub("_", last).lower().replace("-", "_").strip("_ ")
 
 
+NOT_SECRET_NAMES: tuple[str, ...] = (
+    *("page_token", "continuation_token", "sync_token", "next_token", "pagination_token"),
+    *("cursor", "page_cursor", "resume_token", "delta_token", "skip_token", "token_count"),
+    *("token_type", "tokens", "token_usage", "token_limit"),
+)
+"""Names that end like secrets but hold none: pagination and continuation tokens (opaque
+positions in a listing, handed to the client in the clear), token counts and types.
+Matched like ``SECRET_NAMES``: ``next_page_token``, ``nextPageToken`` and
+``x_continuation_token`` are kept."""
+
+
 def is_secret_name(key: str, extra: Collection[str] = ()) -> bool:
     name = normalize_name(key)
+    if name in extra:
+        return True
+    if any(name == word or name.endswith("_" + word) for word in NOT_SECRET_NAMES):
+        return False
     return any(name == word or name.endswith("_" + word) for word in (*SECRET_NAMES, *extra))
 
 

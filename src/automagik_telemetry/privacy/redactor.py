@@ -31,6 +31,12 @@ NUMBERS = frozenset({int, float, bool})
 _MAX_DEPTH = 32
 _MAX_PASSES = 3  # scans of a scrubbed result: placeholders never match, so one is enough
 _MAX_CACHED_LENGTH = 8192
+MAX_SCANNED_CHARS = 16_384
+"""Longer strings are cut: the first 16 Ki characters are scanned and kept, the rest becomes
+``<truncated>``. Scanning is linear, but a 10 MB value would still hold the caller for
+about a second; cut, it costs the same as a 16 KiB one (a few ms) and nothing past the cut
+can leak, because nothing past the cut is sent."""
+_CUT_WINDOW = 256  # look back this far for a space to cut at, so no token is split
 _MAX_CACHED_CHARS = 4_000_000
 _MAX_KEYS = 4096
 _CachedScan = tuple[str, tuple[tuple[str, int], ...], str]
@@ -211,6 +217,8 @@ class Redactor:
         return known
 
     def _scan_and_remember(self, text: str) -> _CachedScan:
+        if len(text) > MAX_SCANNED_CHARS:
+            return self._scan_long(text)
         try:
             kept: set[tuple[str, str]] = set()
             new, found = self._scanner.scan(text, kept)
@@ -240,6 +248,27 @@ class Redactor:
             self._texts[text] = hit
             self._cached_chars += len(text) + len(new)
         return hit
+
+    def _scan_long(self, text: str) -> _CachedScan:
+        """A string over ``MAX_SCANNED_CHARS``: its head scanned, the rest cut (not cached).
+
+        The cut is made at a whitespace near the limit when there is one, so a token
+        straddling the limit goes whole instead of leaving a first half that might no
+        longer match. The result is at most ``MAX_SCANNED_CHARS`` long, so scrubbing it
+        again changes nothing."""
+        head = text[: _cut(text, MAX_SCANNED_CHARS)]
+        hit = self._scan_and_remember(head)
+        scrubbed = head if hit is CLEAN else hit[0]
+        room = MAX_SCANNED_CHARS - len(_TRUNCATED)
+        if len(scrubbed) > room:  # placeholders made it longer: trim whole words only
+            cut = _cut(scrubbed, room)
+            opening = scrubbed.rfind("<", 0, cut)
+            if opening >= 0 and scrubbed.find(">", opening) >= cut:
+                cut = opening  # never keep half a placeholder
+            scrubbed = scrubbed[:cut]
+        found = dict(hit[1])
+        found["truncated"] = found.get("truncated", 0) + 1
+        return scrubbed + _TRUNCATED, tuple(found.items()), encode_counts(found)
 
     def _entry(self, key: Any, value: Any, counts: Counts, genai: bool, depth: int) -> Any:
         """The scrubbed value of one key/value pair (``_DROP`` to remove it)."""
@@ -329,6 +358,16 @@ class Redactor:
         except Exception:
             text = ""
         return self._scanner.placeholder("secret", text)
+
+
+_TRUNCATED = "<truncated>"
+
+
+def _cut(text: str, limit: int) -> int:
+    """Where to cut ``text`` to at most ``limit`` characters: after the last whitespace in
+    the last ``_CUT_WINDOW`` characters before ``limit``, else at ``limit``."""
+    space = max(text.rfind(char, limit - _CUT_WINDOW, limit) for char in " \n\t")
+    return space + 1 if space > 0 else limit
 
 
 _DROP: Any = object()

@@ -16,12 +16,11 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from typing import Any
+from collections.abc import Callable, Iterator, Sequence
 
 from ..config.scrubbing import ScrubMatch
 from ..diagnostics import internal_log
-from .detector import PLACEHOLDER, Detector, Finding, count_digits
+from .detector import PLACEHOLDER, Detector, Finding, count_digits, trie
 from .pseudonym import Pseudonymizer
 
 __all__ = ["Counts", "TextScanner"]
@@ -55,7 +54,7 @@ class TextScanner:
                 self._by_trigger[trigger] = self._by_trigger.get(trigger, 0) | bit
             if not detector.triggers:
                 self._always |= bit
-        self._hints = re.compile(_trie(self._by_trigger)) if self._by_trigger else None
+        self._hints = re.compile(trie(self._by_trigger)) if self._by_trigger else None
         # Shorter than the shortest possible built-in finding (an IPv6 address like "1::"):
         # nothing to do at all. User patterns may match anything.
         self._min_length = 1 if extra_patterns else 3
@@ -154,27 +153,6 @@ class TextScanner:
         if keep and kept is not None:
             kept.add((kind, value))
         return keep
-
-
-def _trie(words: Iterable[str]) -> str:
-    """A regex matching exactly ``words``, shaped as a trie (``a(?:kia|sia|ws)``): at each
-    position the regex engine tests one branch per distinct next character instead of one
-    per word, which makes this ~2x faster than a flat alternation."""
-    root: dict[str, dict[str, Any]] = {}
-    for word in words:
-        node = root
-        for char in word:
-            node = node.setdefault(char, {})
-        node[""] = {}
-
-    def build(node: dict[str, dict[str, Any]]) -> str:
-        branches = [re.escape(char) + build(child) for char, child in sorted(node.items()) if char]
-        if not branches:
-            return ""
-        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
-        return f"(?:{body})?" if "" in node else body
-
-    return build(root)
 
 
 def _custom(pattern: re.Pattern[str]) -> Callable[[str], Iterator[Finding]]:

@@ -15,6 +15,7 @@ __all__ = [
     "is_cpf",
     "is_iban",
     "is_personal_ipv4",
+    "is_ssn",
     "looks_like_datetime",
     "luhn_valid",
 ]
@@ -44,12 +45,20 @@ def luhn_valid(digits: str) -> bool:
     return (sum(mixed) - 48 * len(mixed)) % 10 == 0  # sum of the ASCII codes, minus '0's
 
 
+_MAESTRO_4 = frozenset({5018, 5020, 5038, 5893, 6304, 6759, 6761, 6762, 6763})
+
+
 def _card_length_ok(digits: str) -> bool:
-    """Issuer prefixes and their lengths (Visa, Mastercard, Amex, Discover, JCB, Diners,
-    UnionPay, Maestro): a 16-digit id starting with 1 or 9 is not a card."""
+    """Issuer (IIN) ranges and their lengths: Visa, Mastercard, Amex, Diners, JCB (15-19),
+    Discover, UnionPay (16-19), Maestro (12-19). A 16-digit id starting with 1 or 9 is not
+    a card."""
     length = len(digits)
     first2 = int(digits[:2])
     first4 = int(digits[:4])
+    if first4 in _MAESTRO_4 or first2 in (50, 56, 57, 58) or 6700 <= first4 <= 6799:
+        return 12 <= length <= 19
+    if length < 13:
+        return False
     if digits[0] == "4":
         return length in (13, 16, 19)
     if 51 <= first2 <= 55 or 2221 <= first4 <= 2720:
@@ -58,9 +67,11 @@ def _card_length_ok(digits: str) -> bool:
         return length == 15
     if first2 in (36, 38, 39) or 300 <= first4 // 10 <= 305:
         return 14 <= length <= 19
-    if 3528 <= first4 <= 3589 or first2 in (50, 56, 57, 58, 62, 65) or first4 == 6011:
+    if 3528 <= first4 <= 3589:
+        return 15 <= length <= 19
+    if first2 in (62, 65) or first4 == 6011 or 644 <= first4 // 10 <= 649:
         return 16 <= length <= 19
-    return 644 <= first4 // 10 <= 649 and 16 <= length <= 19
+    return False
 
 
 def is_card_number(candidate: str) -> bool:
@@ -77,7 +88,16 @@ def is_card_number(candidate: str) -> bool:
             if len(group) != 4 and len(group) != 6:
                 return False
         candidate = "".join(groups)
-    return 13 <= len(candidate) <= 19 and _card_length_ok(candidate) and luhn_valid(candidate)
+    return 12 <= len(candidate) <= 19 and _card_length_ok(candidate) and luhn_valid(candidate)
+
+
+def is_ssn(digits: str) -> bool:
+    """A US social security number as issued: 9 digits, area not 000, 666 or 900-999,
+    group not 00, serial not 0000."""
+    if len(digits) != 9:
+        return False
+    area, group, serial = digits[:3], digits[3:5], digits[5:]
+    return area not in ("000", "666") and area[0] != "9" and group != "00" and serial != "0000"
 
 
 def is_iban(compact: str) -> bool:
