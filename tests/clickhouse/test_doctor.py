@@ -218,6 +218,10 @@ def test_the_embedded_store(tmp_path: Path, store_path: Path, engine: Any) -> No
     assert "table `default`.`otel_traces` fits the schema we write; inserts allowed" in (
         written.stdout
     )
+    assert (
+        "table `default`.`otel_logs` fits the schema we write, the collector's current layout;"
+        in written.stdout
+    )
 
     held = cli_doctor(f"chdb://{store_path}")  # this test process holds the shared store
     assert held.returncode == 1
@@ -240,3 +244,22 @@ def test_the_embedded_store(tmp_path: Path, store_path: Path, engine: Any) -> No
     unusable = cli_doctor(f"chdb://{broken}")
     assert unusable.returncode == 1
     assert f"cannot open embedded ClickHouse store (chDB) at {broken}" in unusable.stdout
+
+
+def test_an_older_logs_table_is_recognised_and_left_as_it_is(
+    fresh_front: ClickHouseFront, database: str, engine: Any, doctor: Doctor
+) -> None:
+    from automagik_telemetry.exporters.clickhouse import ClickHouseSettings
+    from automagik_telemetry.exporters.clickhouse.ddl import table_statements
+    from automagik_telemetry.exporters.clickhouse.tables import LEGACY_LOGS
+
+    engine.command(f"CREATE DATABASE `{database}`")
+    settings = ClickHouseSettings.create(fresh_front.url, database=database)
+    for statement in table_statements(settings, LEGACY_LOGS, "otel_logs"):
+        engine.command(statement)
+    code, out = doctor(fresh_front.url, database=database)
+    assert code == 0, out
+    assert "otel_logs` fits the schema we write, the older collector layout" in out
+    key = f"SELECT sorting_key FROM system.tables WHERE database = '{database}' AND name = "
+    assert engine.command(key + "'otel_logs'") == "ServiceName, TimestampTime, Timestamp"
+    engine.command(f"DROP DATABASE `{database}`")

@@ -25,7 +25,7 @@ from .native import NativeBlock
 from .schema import check_table
 from .settings import ClickHouseSettings
 from .spans import spans_block
-from .tables import TABLES
+from .tables import TABLES, layout_of
 
 __all__ = ["Check", "check_clickhouse"]
 
@@ -135,7 +135,15 @@ def _table(connection: ClickHouseConnection, kind: str) -> Check:
             )
         return False, _mask(f"table {table} fits, but a test insert failed: {error}", settings)
     missing = f" (without the newer column {', '.join(sorted(absent))})" if absent else ""
+    if kind == "logs":
+        missing += _LAYOUTS[layout_of(connection.describe(table))]
     return True, f"table {table} fits the schema we write{missing}; inserts allowed"
+
+
+_LAYOUTS = {
+    "current": ", the collector's current layout",
+    "legacy": ", the older collector layout (TimestampTime keys), used as it is",
+}
 
 
 def _empty_block(kind: str) -> NativeBlock:
