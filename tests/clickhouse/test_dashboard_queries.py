@@ -15,15 +15,27 @@ from opentelemetry.sdk.metrics.export import InMemoryMetricReader
 from automagik_telemetry.exporters.clickhouse import (
     ClickHouseLogExporter,
     ClickHouseMetricExporter,
+    ClickHouseSettings,
     ClickHouseSpanExporter,
 )
+from automagik_telemetry.exporters.clickhouse.ddl import table_statements
+from automagik_telemetry.exporters.clickhouse.tables import LEGACY_LOGS, layout_of
 
 from .telemetry import RESOURCE, many_spans, sample_logs
 
 
-@pytest.fixture
-def written(store_path: Path, database: str) -> dict[str, Any]:
+@pytest.fixture(params=["current", "legacy"])
+def written(
+    store_path: Path, database: str, engine: Any, request: pytest.FixtureRequest
+) -> dict[str, Any]:
+    """Our telemetry, with the logs table in the collector's current layout (what we create)
+    or in the older one (a table an older collector made, which we keep writing to)."""
     url = f"chdb://{store_path}"
+    if request.param == "legacy":
+        engine.command(f"CREATE DATABASE `{database}`")
+        settings = ClickHouseSettings.create(url, database=database)
+        for statement in table_statements(settings, LEGACY_LOGS, "otel_logs"):
+            engine.command(statement)
     spans = many_spans(1000, services=("checkout", "search"))
     logs = sample_logs()
     reader = InMemoryMetricReader()
@@ -41,7 +53,7 @@ def written(store_path: Path, database: str) -> dict[str, Any]:
         for batch in batches:
             assert exporter.export(batch).name == "SUCCESS"  # type: ignore[arg-type]
         exporter.shutdown()
-    return {"spans": spans, "logs": logs, "metrics": metric_batches}
+    return {"spans": spans, "logs": logs, "metrics": metric_batches, "layout": request.param}
 
 
 def q(engine: Any, sql: str) -> list[tuple[Any, ...]]:
@@ -143,3 +155,85 @@ def test_a_metric_time_series(engine: Any, database: str, written: dict[str, Any
     ]
     assert rows == expected
     assert [row[2] for row in rows] == [1, 3, 6]  # cumulative
+
+
+# -- logs under both layouts, as the tools query them ----------------------------------------
+
+
+def test_the_layout_is_told_apart_by_its_description(
+    engine: Any, database: str, written: dict[str, Any]
+) -> None:
+    described = [
+        (row[0], row[1], row[2])
+        for row in engine.query(f"DESCRIBE TABLE `{database}`.otel_logs").result_rows
+    ]
+    assert layout_of(described) == written["layout"]
+    order = engine.command(
+        f"SELECT sorting_key FROM system.tables WHERE database = '{database}' "
+        "AND name = 'otel_logs'"
+    )
+    assert (
+        order
+        == {
+            "current": "toStartOfFiveMinutes(Timestamp), ServiceName, Timestamp",
+            "legacy": "ServiceName, TimestampTime, Timestamp",
+        }[written["layout"]]
+    )
+
+
+def test_grafana_logs_presets(engine: Any, database: str, written: dict[str, Any]) -> None:
+    """Grafana's OTel logs query (otel.ts: time column Timestamp, message Body, level
+    SeverityText) and the older preset filtering on TimestampTime; the log-volume query;
+    "view logs" from a trace."""
+    table = f'"{database}"."otel_logs"'
+    window = "now() - INTERVAL 1 DAY", "now() + INTERVAL 1 HOUR"
+    for column in ("Timestamp", "TimestampTime"):
+        rows = q(
+            engine,
+            f'SELECT Timestamp as "timestamp", Body as "body", SeverityText as "level", '
+            f'LogAttributes as "labels", TraceId as "traceID" FROM {table} '
+            f"WHERE ( {column} >= {window[0]} AND {column} <= {window[1]} ) "
+            "ORDER BY timestamp DESC LIMIT 1000",
+        )
+        # the event record carries its own 2023 timestamp: outside the window
+        assert sorted(row[1] for row in rows) == ["AAFiaW5hcnk=", "disk almost full: 91%",
+                                                  "task failed"]  # fmt: skip
+    volume = q(
+        engine,
+        "SELECT toStartOfInterval(Timestamp, INTERVAL 1 minute) as time, "
+        "sum(multiSearchAny(toString(SeverityText), ['error', 'err'])) as error, "
+        "sum(multiSearchAny(toString(SeverityText), ['warn'])) as warn "
+        f"FROM {table} WHERE Timestamp >= {window[0]} GROUP BY time ORDER BY time ASC",
+    )
+    assert sum(row[1] for row in volume) == 0  # SeverityText is upper case: ERROR, WARN
+    trace_id = next(
+        format(r.log_record.trace_id, "032x") for r in written["logs"] if r.log_record.trace_id
+    )
+    from_trace = q(
+        engine,
+        f"SELECT Body FROM {table} WHERE TraceId = '{trace_id}' ORDER BY Timestamp DESC",
+    )
+    assert from_trace == [("task failed",)]
+
+
+def test_hyperdx_log_search(engine: Any, database: str, written: dict[str, Any]) -> None:
+    """HyperDX's log source: Timestamp as the time expression, a full-text term on the body
+    (lower(Body), which the current layout's text index serves), a resource attribute."""
+    table = f"`{database}`.`otel_logs`"
+    rows = q(
+        engine,
+        "SELECT Timestamp, ServiceName, SeverityText, Body FROM " + table + " "
+        "WHERE (Timestamp >= now64(3) - INTERVAL 1 DAY AND Timestamp <= now64(3) + "
+        "INTERVAL 1 HOUR) AND (hasToken(lower(Body), 'disk')) "
+        "AND ResourceAttributes['deployment.environment.name'] = 'prod' "
+        "ORDER BY Timestamp DESC LIMIT 200",
+    )
+    assert [(row[1], row[2], row[3]) for row in rows] == [
+        ("forge", "WARN", "disk almost full: 91%")
+    ]
+    if written["layout"] == "current":  # the collector's hot-key columns, computed for us
+        column = "`__otel_materialized_deployment.environment.name`"
+        assert q(engine, f"SELECT DISTINCT {column} FROM {table}") == [("prod",)]
+        assert q(
+            engine, f"SELECT count() FROM {table} WHERE hasAllTokens(lower(Body), 'disk')"
+        ) == [(1,)]

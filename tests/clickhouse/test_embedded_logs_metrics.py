@@ -40,7 +40,7 @@ def test_every_log_column_round_trips(store_path: Path, database: str, engine: A
     assert exporter.force_flush()
     stored = rows(
         engine,
-        "SELECT *, toUnixTimestamp64Nano(Timestamp) AS ns FROM "
+        "SELECT *, TimestampTime, toUnixTimestamp64Nano(Timestamp) AS ns FROM "  # an ALIAS now
         f"`{database}`.otel_logs ORDER BY Timestamp",
     )
     assert len(stored) == len(records) == 4

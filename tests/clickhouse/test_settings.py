@@ -215,8 +215,14 @@ def test_ddl_defaults_and_options() -> None:
         "CREATE TABLE IF NOT EXISTS `default`.`otel_traces_trace_id_ts` ("
     )
     assert "TO `default`.`otel_traces_trace_id_ts`" in statements[2]
-    assert "PRIMARY KEY (ServiceName, TimestampTime)" in statements[3]
-    assert "TimestampTime DateTime DEFAULT toDateTime(Timestamp)" in statements[3]
+    logs = statements[3]  # the collector's current layout
+    assert "ORDER BY (toStartOfFiveMinutes(Timestamp), ServiceName, Timestamp)" in logs
+    assert "PARTITION BY toDate(Timestamp)\n" in logs
+    assert "TimestampTime DateTime ALIAS toDateTime(Timestamp)" in logs
+    assert "INDEX idx_lower_body lower(Body) TYPE tokenbf_v1(32768, 3, 0)" in logs
+    text = create_statements(settings, ["logs"], text_indexes=True)[0]
+    assert "INDEX idx_lower_body lower(Body) TYPE text(tokenizer = 'splitByNonAlpha')" in text
+    assert "bloom_filter" not in text
     assert len(create_statements(settings, ["traces"], lookup=False)) == 1
 
     clustered = ClickHouseSettings.create(

@@ -68,6 +68,12 @@ def run_doctor(args: argparse.Namespace, config: TelemetryConfig) -> int:
             ok, message = probe_otlp(config.signal_endpoint("traces"), config, args.timeout)
             healthy = healthy and ok
             print(f"          {'OK' if ok else 'PROBLEM'}: {message}")
+        elif backend == "clickhouse":  # the driver (and chDB) load only for this backend
+            from ..exporters.clickhouse.doctor import check_clickhouse
+
+            for ok, message in check_clickhouse(config, args.timeout):
+                healthy = healthy and ok
+                print(f"          {'OK' if ok else 'PROBLEM'}: {message}")
     return 0 if healthy else 1
 
 

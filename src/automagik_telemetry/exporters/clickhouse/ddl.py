@@ -25,11 +25,14 @@ from .tables import TABLES, TRACE_ID_TS, Column, Nested, TableSpec
 
 __all__ = [
     "SHARDING_KEYS",
+    "TEXT_INDEX_VERSION",
     "create_statements",
+    "has_text_indexes",
     "local_name",
     "lookup_statements",
     "quote",
     "table_ref",
+    "table_statements",
     "ttl_clause",
 ]
 
@@ -62,6 +65,17 @@ def ttl_clause(seconds: int, on: str) -> str:
     return f"TTL {on} + toInterval{unit}({seconds // size})"
 
 
+TEXT_INDEX_VERSION = (26, 2)
+"""ClickHouse versions from this one on get text indexes instead of bloom filters (as the
+collector decides); ``tokenbf_v1`` is deprecated there."""
+
+
+def has_text_indexes(version: str) -> bool:
+    """Whether a server of ``version`` (``26.9.2.1``) gets text indexes."""
+    parts = tuple(int(part) for part in version.split(".")[:2] if part.isdigit())
+    return parts >= TEXT_INDEX_VERSION
+
+
 def local_name(settings: ClickHouseSettings, table: str) -> str:
     """Where a table's rows are stored: the table itself, or on a cluster its local table."""
     return f"{table}_local" if settings.cluster_name else table
@@ -78,19 +92,27 @@ def _engine(settings: ClickHouseSettings) -> str:
     return engine
 
 
+def _name(name: str) -> str:
+    return name if name.isidentifier() else quote(name)
+
+
 def _column(column: Column | Nested) -> str:
     if isinstance(column, Nested):
         fields = ", ".join(f"{field.name} {field.type}" for field in column.fields)
         return f"{column.name} Nested({fields}) CODEC(ZSTD(1))"
-    text = f"{column.name} {column.type}"
+    text = f"{_name(column.name)} {column.type}"
     if column.default:
-        text += f" DEFAULT {column.default}"
+        text += f" {column.computed} {column.default}"
     return text + (f" CODEC({column.codec})" if column.codec else "")
 
 
-def _create_table(settings: ClickHouseSettings, spec: TableSpec, table: str) -> list[str]:
-    """The table; on a cluster its local table and the ``Distributed`` table over it."""
-    body = ",\n    ".join([*(_column(column) for column in spec.columns), *spec.indexes])
+def table_statements(
+    settings: ClickHouseSettings, spec: TableSpec, table: str, *, text_indexes: bool = False
+) -> list[str]:
+    """The table; on a cluster its local table and the ``Distributed`` table over it. With
+    ``text_indexes`` (a server that has them) the spec's text indexes replace its blooms."""
+    indexes = spec.text_indexes if text_indexes and spec.text_indexes else spec.indexes
+    body = ",\n    ".join([*(_column(column) for column in spec.columns), *indexes])
     local = local_name(settings, table)
     clauses = [
         f"CREATE TABLE IF NOT EXISTS {table_ref(settings, local)}{_on_cluster(settings)} (",
@@ -130,7 +152,7 @@ def lookup_statements(settings: ClickHouseSettings) -> list[str]:
     lookup = f"{traces}_trace_id_ts"
     view = table_ref(settings, f"{traces}_trace_id_ts_mv")
     return [
-        *_create_table(settings, TRACE_ID_TS, lookup),
+        *table_statements(settings, TRACE_ID_TS, lookup),
         f"CREATE MATERIALIZED VIEW IF NOT EXISTS {view}{_on_cluster(settings)}\n"
         f"TO {table_ref(settings, local_name(settings, lookup))}\n"
         "AS SELECT TraceId, min(Timestamp) AS Start, max(Timestamp) AS End\n"
@@ -141,7 +163,11 @@ def lookup_statements(settings: ClickHouseSettings) -> list[str]:
 
 
 def create_statements(
-    settings: ClickHouseSettings, kinds: Iterable[str], *, lookup: bool = True
+    settings: ClickHouseSettings,
+    kinds: Iterable[str],
+    *,
+    lookup: bool = True,
+    text_indexes: bool = False,
 ) -> list[str]:
     """The database (unless ``default``), then each table of ``kinds``; ``traces`` brings the
     trace-id lookup table and its view unless ``lookup`` is off. All ``IF NOT EXISTS``: safe
@@ -152,7 +178,8 @@ def create_statements(
             f"CREATE DATABASE IF NOT EXISTS {quote(settings.database)}{_on_cluster(settings)}"
         )
     for kind in kinds:
-        statements += _create_table(settings, TABLES[kind], settings.tables[kind])
+        spec, table = TABLES[kind], settings.tables[kind]
+        statements += table_statements(settings, spec, table, text_indexes=text_indexes)
         if kind == "traces" and lookup:
             statements += lookup_statements(settings)
     return statements

@@ -119,7 +119,7 @@ class MetricColumns:
         block.numbers("TimeUnix", "DateTime64(9)", self.time)
         block.numbers("Flags", "UInt32", self.flags)
         for name, type_name in _EXTRA_TYPES[self.kind]:
-            values = self.extra[name]
+            values = self.column(name)
             if type_name.startswith("Array("):
                 offsets, flat = _flatten(values)
                 block.number_arrays(name, type_name[6:-1], offsets, flat)

@@ -13,7 +13,7 @@ newer collector versions) may be absent: we say so once and write the others.
 from __future__ import annotations
 
 from .connection import ClickHouseConnection
-from .ddl import create_statements, lookup_statements, table_ref
+from .ddl import create_statements, has_text_indexes, lookup_statements, table_ref
 from .errors import SchemaMismatchError
 from .tables import TABLES, ExpectedColumn, normalize_type
 
@@ -31,7 +31,8 @@ def prepare_tables(connection: ClickHouseConnection) -> Prepared:
     driver's error when the server cannot be used at all (the caller retries later)."""
     settings = connection.settings
     if settings.create_schema:
-        for statement in create_statements(settings, TABLES, lookup=False):
+        text = _text_indexes(connection)
+        for statement in create_statements(settings, TABLES, lookup=False, text_indexes=text):
             connection.command(statement, settings={"flatten_nested": 1})
     prepared: Prepared = {}
     for kind in TABLES:
@@ -50,13 +51,18 @@ def prepare_table(connection: ClickHouseConnection, kind: str) -> frozenset[str]
     were running is recreated this way. Raises ``SchemaMismatchError`` or the driver's error."""
     settings = connection.settings
     if settings.create_schema:
-        for statement in create_statements(settings, [kind], lookup=False):
+        text = _text_indexes(connection)
+        for statement in create_statements(settings, [kind], lookup=False, text_indexes=text):
             connection.command(statement, settings={"flatten_nested": 1})
     absent = check_table(connection, kind)
     if settings.create_schema and kind == "traces":
         for statement in lookup_statements(settings):
             connection.command(statement)
     return absent
+
+
+def _text_indexes(connection: ClickHouseConnection) -> bool:
+    return has_text_indexes(str(connection.client.server_version))
 
 
 def check_table(connection: ClickHouseConnection, kind: str) -> frozenset[str]:

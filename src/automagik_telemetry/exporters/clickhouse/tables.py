@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass
 
 __all__ = [
+    "LEGACY_LOGS",
     "METRIC_KINDS",
     "TABLES",
     "TRACE_ID_TS",
@@ -21,6 +22,7 @@ __all__ = [
     "ExpectedColumn",
     "Nested",
     "TableSpec",
+    "layout_of",
     "normalize_type",
 ]
 
@@ -34,9 +36,12 @@ class Column:
     type: str
     codec: str = "ZSTD(1)"
     default: str = ""
-    """A ``DEFAULT``/``ALIAS`` expression: such columns are computed, never written by us."""
+    """A ``DEFAULT``/``ALIAS``/``MATERIALIZED`` expression: such columns are computed, never
+    written by us."""
     optional: bool = False
     also: tuple[str, ...] = ()
+    computed: str = "DEFAULT"
+    """How ``default`` applies: ``DEFAULT``, ``ALIAS`` or ``MATERIALIZED``."""
 
 
 @dataclass(frozen=True)
@@ -66,6 +71,9 @@ class TableSpec:
     order_by: str
     ttl_on: str
     primary_key: str = ""
+    text_indexes: tuple[str, ...] = ()
+    """Used instead of ``indexes`` on servers with text indexes (ClickHouse 26.2 and later),
+    as the collector does."""
 
     def expected(self) -> tuple[ExpectedColumn, ...]:
         """The columns we insert, flattened (``Events.Name``) and with accepted types."""
@@ -101,8 +109,9 @@ def _c(
     default: str = "",
     optional: bool = False,
     also: tuple[str, ...] = (),
+    computed: str = "DEFAULT",
 ) -> Column:
-    return Column(name, type_name, codec, default, optional, also)
+    return Column(name, type_name, codec, default, optional, also, computed)
 
 
 _ATTRIBUTE_INDEXES = tuple(
@@ -168,39 +177,117 @@ TRACE_ID_TS = TableSpec(
 )
 """The trace-id lookup table, fed by a materialized view from the traces table."""
 
+_LOG_COLUMNS = (
+    _c("TraceId", "String"),
+    _c("SpanId", "String"),
+    _c("TraceFlags", "UInt8", "", also=("UInt32",)),
+    _c("SeverityText", LC),
+    _c("SeverityNumber", "UInt8", "", also=("Int32",)),
+    _c("ServiceName", LC),
+    _c("Body", "String"),
+    _c("ResourceSchemaUrl", LC),
+    _c("ResourceAttributes", MAP),
+    _c("ScopeSchemaUrl", LC),
+    _c("ScopeName", "String"),
+    _c("ScopeVersion", LC),
+    _c("ScopeAttributes", MAP),
+    _c("LogAttributes", MAP),
+    _c("EventName", "String", optional=True),
+)
+_LOG_INDEXES = (
+    "INDEX idx_trace_id TraceId TYPE bloom_filter(0.001) GRANULARITY 1",
+    *_ATTRIBUTE_INDEXES,
+    "INDEX idx_log_attr_key mapKeys(LogAttributes) TYPE bloom_filter(0.01) GRANULARITY 1",
+    "INDEX idx_log_attr_value mapValues(LogAttributes) TYPE bloom_filter(0.01) GRANULARITY 1",
+)
+_MATERIALIZED_KEYS = (
+    "k8s.cluster.name",
+    "k8s.container.name",
+    "k8s.deployment.name",
+    "k8s.namespace.name",
+    "k8s.node.name",
+    "k8s.pod.name",
+    "k8s.pod.uid",
+    "deployment.environment.name",
+)
+_TEXT = "TYPE text(tokenizer = 'array')"
+
 LOGS = TableSpec(
     kind="logs",
     columns=(
         _c("Timestamp", _TS, "Delta(8), ZSTD(1)"),
-        _c("TimestampTime", "DateTime", "Delta(4), ZSTD(1)", default="toDateTime(Timestamp)"),
-        _c("TraceId", "String"),
-        _c("SpanId", "String"),
-        _c("TraceFlags", "UInt8", "", also=("UInt32",)),
-        _c("SeverityText", LC),
-        _c("SeverityNumber", "UInt8", "", also=("Int32",)),
-        _c("ServiceName", LC),
-        _c("Body", "String"),
-        _c("ResourceSchemaUrl", LC),
-        _c("ResourceAttributes", MAP),
-        _c("ScopeSchemaUrl", LC),
-        _c("ScopeName", "String"),
-        _c("ScopeVersion", LC),
-        _c("ScopeAttributes", MAP),
-        _c("LogAttributes", MAP),
-        _c("EventName", "String", optional=True),
+        *_LOG_COLUMNS,
+        # Hot resource keys as columns (the collector's, for direct reads instead of map
+        # lookups); computed by the server, never written by us.
+        *(
+            _c(
+                f"__otel_materialized_{key}",
+                LC,
+                default=f"ResourceAttributes['{key}']",
+                computed="MATERIALIZED",
+            )
+            for key in _MATERIALIZED_KEYS
+        ),
+        # Not in the collector's table: Grafana's older OTel logs preset filters on it (the
+        # collector dropping it broke that preset). An ALIAS costs nothing on disk.
+        _c("TimestampTime", "DateTime", "", default="toDateTime(Timestamp)", computed="ALIAS"),
     ),
     indexes=(
-        "INDEX idx_trace_id TraceId TYPE bloom_filter(0.001) GRANULARITY 1",
-        *_ATTRIBUTE_INDEXES,
-        "INDEX idx_log_attr_key mapKeys(LogAttributes) TYPE bloom_filter(0.01) GRANULARITY 1",
-        "INDEX idx_log_attr_value mapValues(LogAttributes) TYPE bloom_filter(0.01) GRANULARITY 1",
-        "INDEX idx_body Body TYPE tokenbf_v1(32768, 3, 0) GRANULARITY 8",
+        *_LOG_INDEXES,
+        "INDEX idx_lower_body lower(Body) TYPE tokenbf_v1(32768, 3, 0) GRANULARITY 8",
     ),
+    text_indexes=(
+        f"INDEX idx_trace_id TraceId {_TEXT}",
+        *(
+            f"INDEX idx_{short}_attr_key mapKeys({column}) {_TEXT}"
+            for short, column in (
+                ("res", "ResourceAttributes"),
+                ("scope", "ScopeAttributes"),
+                ("log", "LogAttributes"),
+            )
+        ),
+        *(
+            f"INDEX idx_{short}_attr_value mapValues({column}) {_TEXT}"
+            for short, column in (
+                ("res", "ResourceAttributes"),
+                ("scope", "ScopeAttributes"),
+                ("log", "LogAttributes"),
+            )
+        ),
+        "INDEX idx_lower_body lower(Body) TYPE text(tokenizer = 'splitByNonAlpha')",
+    ),
+    partition_by="toDate(Timestamp)",
+    order_by="(toStartOfFiveMinutes(Timestamp), ServiceName, Timestamp)",
+    ttl_on="toDateTime(Timestamp)",
+)
+"""The collector's current logs table (v0.150+): no stored ``TimestampTime``, partition and
+sort keys on ``Timestamp`` led by a five-minute bucket, materialized hot keys, text indexes on
+servers that have them. What we create for a new table."""
+
+LEGACY_LOGS = TableSpec(
+    kind="logs",
+    columns=(
+        _c("Timestamp", _TS, "Delta(8), ZSTD(1)"),
+        _c("TimestampTime", "DateTime", "Delta(4), ZSTD(1)", default="toDateTime(Timestamp)"),
+        *_LOG_COLUMNS,
+    ),
+    indexes=(*_LOG_INDEXES, "INDEX idx_body Body TYPE tokenbf_v1(32768, 3, 0) GRANULARITY 8"),
     partition_by="toDate(TimestampTime)",
     primary_key="(ServiceName, TimestampTime)",
     order_by="(ServiceName, TimestampTime, Timestamp)",
     ttl_on="TimestampTime",
 )
+"""The older collector logs table (up to v0.149): a stored ``TimestampTime`` leads the keys.
+Existing tables in this layout keep working unchanged (we write the same columns to both);
+``layout_of`` tells them apart by their description."""
+
+
+def layout_of(described: list[tuple[str, str, str]]) -> str:
+    """``current`` or ``legacy`` for a logs table, from ``DESCRIBE TABLE`` rows (name, type,
+    default kind): the older layout stores ``TimestampTime``, the current one does not."""
+    kinds = {name: default_kind for name, _, default_kind in described}
+    return "legacy" if kinds.get("TimestampTime") in ("", "DEFAULT") else "current"
+
 
 _METRIC_COMMON = (
     _c("ResourceAttributes", MAP),
