@@ -321,3 +321,20 @@ def test_a_bad_call_is_dropped_and_counted_and_never_costs_the_batch(
     assert "track_metric('nan'): value must be finite" in caplog.text
     assert "attributes must be a mapping, got list" in caplog.text
     assert "calls:        4 track_metric() dropped (invalid arguments)" in handle.status().render()
+
+
+def test_status_counts_what_the_encoders_had_to_leave_out(receiver: OTLPReceiver) -> None:
+    """The OTel API takes any integer as an attribute; OTLP carries 64 bits: the attribute is
+    left out (the span still goes), and ``status`` says so."""
+    handle = start(receiver)
+    before = handle.status().unencodable["attributes"]
+    with trace.get_tracer("test").start_as_current_span("wide") as span:
+        span.set_attribute("huge", 10**30)
+        span.set_attribute("fine", 7)
+    assert handle.force_flush(5)
+    assert receiver.wait_for(lambda: len(receiver.spans()) == 1)
+    _, received = receiver.spans()[0]
+    assert attributes(received.attributes) == {"fine": 7}
+    status = handle.status()
+    assert status.unencodable["attributes"] == before + 1
+    assert f"encoding:     {before + 1} attributes left out" in status.render()

@@ -83,6 +83,11 @@ class TelemetryHandle:
         for stage in self.pipeline.stages if self.pipeline is not None else ():
             for signal, count in stage.dropped.items():
                 dropped[signal] = dropped.get(signal, 0) + count
+        unencodable: dict[str, int] = {}
+        if self.pipeline is not None:  # the engine is loaded: reading its counts costs nothing
+            from .encoding import counts
+
+            unencodable = {"items": counts.items, "attributes": counts.attributes}
         return build_status(
             self.config,
             current,
@@ -90,6 +95,7 @@ class TelemetryHandle:
             running=self.enabled,
             queue_dropped=dropped,
             invalid_calls=self.invalid_calls,
+            unencodable=unencodable,
         )
 
     def force_flush(self, timeout: float | None = None) -> bool:

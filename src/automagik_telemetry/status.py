@@ -39,6 +39,9 @@ class TelemetryStatus:
     """Items this process's memory budget pushed out, per signal (a running app only)."""
     invalid_calls: dict[str, int] = field(default_factory=dict)
     """``track_*`` calls dropped for bad arguments, per call (a running app only)."""
+    unencodable: dict[str, int] = field(default_factory=dict)
+    """What the OTLP encoders had to leave out since start: ``items`` (spans, log records,
+    metric points) and ``attributes`` (a running app only; see docs/ENCODING.md)."""
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -76,6 +79,9 @@ class TelemetryStatus:
                 lines.append(f"  queue:        {count} {signal} dropped (memory budget full)")
         for call, count in sorted(self.invalid_calls.items()):
             lines.append(f"  calls:        {count} {call}() dropped (invalid arguments)")
+        for what, count in sorted(self.unencodable.items()):
+            if count:
+                lines.append(f"  encoding:     {count} {what} left out (could not be encoded)")
         if self.config_sources:
             sources = ", ".join(f"{k} ({v})" for k, v in sorted(self.config_sources.items()))
             lines.append(f"  settings:     {sources}")
@@ -110,6 +116,7 @@ def build_status(
     store: ConsentStore | None = None,
     queue_dropped: dict[str, int] | None = None,
     invalid_calls: dict[str, int] | None = None,
+    unencodable: dict[str, int] | None = None,
 ) -> TelemetryStatus:
     from .spool.layout import spooled_stats  # reads the spool directories: only when asked
 
@@ -146,4 +153,5 @@ def build_status(
         },
         queue_dropped=dict(queue_dropped or {}),
         invalid_calls=dict(invalid_calls or {}),
+        unencodable=dict(unencodable or {}),
     )

@@ -1,7 +1,8 @@
 """The ``otlp`` backend: OTLP/HTTP protobuf, one classified attempt per call.
 
-Requests are encoded by the stock OpenTelemetry encoders (``spool/codec.py``); the HTTP exchange
-is ours, and says so in its ``User-Agent``. The stock exporters retry inside ``export()`` for up
+Requests are encoded by our direct encoders (``encoding/``, through ``spool/codec.py``: the
+stock encoders' bytes at a fraction of their cost); the HTTP exchange is ours, and says so in
+its ``User-Agent``. The stock exporters retry inside ``export()`` for up
 to their whole timeout, which during an outage blocks the batch thread while the in-memory queue
 overflows, and they answer only SUCCESS or FAILURE. The durable spool needs one quick attempt
 and the reason it failed (connection refused, timeout, 5xx and 429 with ``Retry-After`` may
