@@ -17,7 +17,7 @@ import re
 from collections.abc import Callable, Collection, Iterator
 
 from .detector import Detector, Finding, Span, boundary_after, boundary_before, count_digits
-from .phones import is_date, is_national_phone
+from .phones import is_date, is_international_phone, is_national_phone
 from .validators import (
     is_card_number,
     is_cnpj,
@@ -36,17 +36,21 @@ _RUN = re.compile(r"[+(0-9](?<![\w+(][+(0-9])[0-9 ().\-/]{5,}[0-9]")
 _CNPJ = re.compile(r"[0-9](?<![\w.,/-][0-9])[0-9](?:\.?[0-9]{3}){2}/?[0-9]{4}-?[0-9]{2}")
 _CPF = re.compile(r"[0-9](?<![\w.,/-][0-9])[0-9]{2}(?:\.?[0-9]{3}){2}-?[0-9]{2}")
 _SSN = re.compile(r"[0-9](?<![\w.,/-][0-9])[0-9]{2}([ -]?)[0-9]{2}\1[0-9]{4}")
-_CARD = re.compile(r"[2-6](?<![\w.,+/-][2-6])[0-9]{3}(?:[ -]?[0-9]){8,15}")
+_CARD = re.compile(r"[0-6](?<![\w.,+/-][0-6])[0-9]{3}(?:[ -]?[0-9]){8,15}")
 _IPV4 = re.compile(r"[0-9](?<![\w.][0-9])[0-9]{0,2}\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}")
 _CIDR_SUFFIX = re.compile(r"/([0-9]{1,2})(?![0-9])")
 _PHONE = re.compile(
-    r"\+[1-9][0-9]{0,3}(?:[ .-]?\(?[0-9]{1,5}\)?){1,6}"  # international: +55 11 98765-4321
+    r"(?:\+|00)[1-9][0-9]{0,3}(?:[ .-]?\(?[0-9]{1,5}\)?){1,6}"  # +55 11 98765-4321, 001-…
     r"|\(?[2-9][0-9]{2}\)?[ .-]?[2-9][0-9]{2}[ .-][0-9]{4}"  # NANP: (415) 555-2671
     r"|\(?[1-9]{2}\)?[ ]?9?[0-9]{4}[ -][0-9]{4}"  # Brazil: (11) 98765-4321
     r"|0[1-9][0-9]{0,3}(?:[ /.-][0-9]{2,8}){1,4}"  # national trunk 0: 020 7946 0958
+    r"|(?P<cc>\([1-9][0-9]{0,2}\)[ ]?[0-9][0-9 .-]{6,14}[0-9])"  # (351) 917 668 625
+    r"|(?P<bare>0[1-9][0-9]{8,9}|8[0-9]{10})"  # national, no separators: 0182197710
+    r"|(?P<trunk>\(0[1-9][0-9]{0,3}\)[ -]?[0-9]{5,8})"  # (0140) 850613
     r"|(?P<national>\(?[0-9]{1,4}\)?(?:[ .-]{1,2}\(?[0-9]{2,4}\)?){2,5})"  # 603 123 456
 )
 _EDGE = ".,/-"
+_EXTENSION = re.compile(r" ?(?:x|ext\.?|#) ?[0-9]{1,6}(?![\w])")
 
 Check = Callable[["re.Match[str]", str], "Span | None"]
 
@@ -79,7 +83,10 @@ def _cpf(match: re.Match[str], text: str) -> Span | None:
 
 _SSN_SHAPE = re.compile(r"[0-9]{3}-[0-9]{2}-[0-9]{4}")
 _SSN_WORDS = ("ssn", "social security", "soc. sec", "social sec", "ss#", "ss no")
-_CARD_WORDS = ("card", "maestro", "karta", "karte", "tarjeta", "carte", "cartão", "карт")
+_CARD_WORDS = (
+    *("card", "maestro", "karta", "karte", "tarjeta", "carte", "cartão", "карт", "charg"),
+    *("pay", "pag", "zahl", "płat", "plat", "paid"),
+)
 
 
 def _near(text: str, start: int, words: tuple[str, ...]) -> bool:
@@ -159,11 +166,17 @@ def _phone(match: re.Match[str], text: str) -> Span | None:
         return None  # E.164 numbers have at most 15 digits; fewer than 8 is not a phone
     if not boundary_before(text, start, "+" + _EDGE):
         return None
+    extension = _EXTENSION.match(text, end)
+    if extension is not None:
+        end = extension.end()  # "(734) 955-9058 x456": the extension goes too
     if not boundary_after(text, end, _EDGE) or text[end : end + 1] == ":":
         return None  # "06/12/2024 10:30" is a date and a time
     if is_date(value) or _after_version_word(text[max(0, start - 12) : start]):
         return None  # dates win over phones: "15.01.2024", "01/15/2024", "2024-01-15"
-    if match.group("national") is not None and not _national(value):
+    if match.group("cc") is not None and not is_international_phone(_digits_of(value)):
+        return None
+    national = match.group("national") or match.group("bare") or match.group("trunk")
+    if national is not None and not _national(value):
         return None  # no "+", no known shape: only a number valid in a national plan
     return start, end
 
@@ -190,14 +203,15 @@ _RULES: dict[str, tuple[re.Pattern[str], Check, int, str]] = {
     "phone": (_PHONE, _phone, 8, ""),
 }
 # A run of bare digits is one number (a run is maximal): only these lengths can be a finding.
-# Phones without separators start with "+", so they are never bare digits.
+# Phones without separators start with "+" (never bare digits) or are a national number of
+# 10-11 digits with a trunk 0, checked against the numbering plans.
 _BARE_LENGTHS: dict[str, range] = {
     "cnpj": range(14, 15),
     "cpf": range(11, 12),
     "ssn": range(9, 10),
     "card": range(12, 20),
     "ip": range(0),
-    "phone": range(0),
+    "phone": range(10, 12),
 }
 
 

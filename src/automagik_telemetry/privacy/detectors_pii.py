@@ -15,6 +15,12 @@ from collections.abc import Collection, Iterator
 
 from .detector import Detector, Finding, Span, boundary_after, regex_finder
 from .detectors_numbers import number_detector
+from .detectors_people import (
+    address_detector,
+    english_address_detector,
+    name_detectors,
+    slash_address_detector,
+)
 from .validators import IBAN_LENGTHS, is_iban
 
 __all__ = ["GENERIC_USERS", "pii_detectors"]
@@ -130,7 +136,16 @@ def pii_detectors(enabled: Collection[str]) -> list[Detector]:
     ]
     chosen = [detector for detector in detectors if detector.name in enabled]
     numbers = number_detector(enabled)
-    return chosen if numbers is None else [*chosen, numbers]
+    if numbers is not None:
+        chosen.append(numbers)
+    # after numbers: in "call 12 34 56 78, Main St 5" the phone is found first
+    people = [
+        address_detector(),
+        english_address_detector(),
+        slash_address_detector(),
+        *name_detectors(),
+    ]
+    return chosen + [detector for detector in people if detector.name in enabled]
 
 
 def _ipv6_shaped(text: str) -> bool:

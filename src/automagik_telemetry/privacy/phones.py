@@ -14,7 +14,7 @@ import re
 from functools import lru_cache
 from typing import Any
 
-__all__ = ["REGIONS", "is_date", "is_national_phone"]
+__all__ = ["REGIONS", "is_date", "is_international_phone", "is_national_phone"]
 
 REGIONS: tuple[str, ...] = (
     *("CZ", "SK", "DK", "ES", "PL", "RU", "IT", "DE", "AT", "CH", "FR", "BE", "NL", "LU"),
@@ -70,3 +70,12 @@ def is_national_phone(value: str) -> bool:
         if library.is_valid_number(number):
             return True
     return False
+
+
+def is_international_phone(digits: str) -> bool:
+    """``digits`` (country code first, no ``+``) is a valid number: ``(351) 917668625``."""
+    library = _library()
+    try:
+        return bool(library.is_valid_number(library.parse("+" + digits, None)))
+    except library.NumberParseException:
+        return False

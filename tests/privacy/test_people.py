@@ -1,0 +1,113 @@
+"""Person names and street addresses in free text: cued names, census-lexicon names, street
+types per language with a house number; and the harmless Title Case text that must stay."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from automagik_telemetry.privacy import Redactor, ScrubbingOptions
+from automagik_telemetry.privacy.detectors_people import lexicon
+
+REDACTOR = Redactor()
+
+NAMES = [
+    ("Dear Anna Nováková, your order shipped", "Anna Nováková"),
+    ("Hi John, welcome back", "John"),
+    ("Hallo Jörg Müller, danke für Ihre Bestellung", "Jörg Müller"),
+    ("ticket 4411 assigned to María García", "María García"),
+    ("ship to: Jan Kowalski", "Jan Kowalski"),
+    ("contact: Lars Jensen", "Lars Jensen"),
+    ("contact: Dr. Lars Jensen", "Lars Jensen"),
+    ('{"customer": "Giulia Rossi", "total": 12}', "Giulia Rossi"),
+    ("{'full_name': 'Ivan Petrov'}", "Ivan Petrov"),
+    ("Smith, John requested a refund", "Smith, John"),
+    ("Zampa, Raffaellino requested a refund", "Zampa, Raffaellino"),
+    ("refund approved for Emily Clark yesterday", "Emily Clark"),
+    ("Vážená paní Nováková, děkujeme", "Nováková"),
+]
+
+
+@pytest.mark.parametrize(("text", "name"), NAMES)
+def test_names_are_replaced(text: str, name: str) -> None:
+    out = REDACTOR.redact_text(text)
+    assert name not in out, out
+    assert "<name>" in out
+
+
+ADDRESSES = [
+    ("Delivery to 221B Baker Street, London", "221B Baker Street"),
+    ("ship to 8472 Hickman Prairie Apt. 435", "8472 Hickman Prairie"),
+    ("Hauptstraße 5, 10115 Berlin", "Hauptstraße 5"),
+    ("Friedhold-Pärtzelt-Allee 5-4, Hamburg", "Pärtzelt-Allee 5"),
+    ("12 rue de la Paix, 75002 Paris", "rue de la Paix"),
+    ("Calle Mayor 5, Madrid", "Mayor 5"),
+    ("Via Roma 10, Milano", "Roma 10"),
+    ("ul. Długa 5, Gdańsk", "Długa 5"),
+    ("Vodičkova 681/14, Praha", "Vodičkova 681/14"),
+    ("Nørregade 7, 1165 København", "Nørregade 7"),
+    ("Rua Augusta 100, Lisboa", "Augusta 100"),
+    ("ул. Тверская, д. 7, Москва", "Тверская"),
+    ("delivery address: Bermanova 42", "Bermanova 42"),
+    ('{"street": "rue Renaud", "city": "Lyon"}', "rue Renaud"),
+]
+
+
+@pytest.mark.parametrize(("text", "address"), ADDRESSES)
+def test_addresses_are_replaced(text: str, address: str) -> None:
+    out = REDACTOR.redact_text(text)
+    assert address not in out, out
+    assert "<address>" in out
+
+
+KEPT = [
+    "Dear customer, thanks for waiting",
+    "Hi team, the build is green",
+    "Apple Watch Series 9 Review",
+    "New York City Marathon Results",
+    "Grace Period Ends Tomorrow",
+    "May Day Parade in Berlin",
+    "Paris, France",
+    "Lyon, France is lovely",
+    "Hello, World is printed",
+    "Ameliorated Uniform Graphical User Interface",
+    "assigned to backend-team",
+    "upgrade to Python 3.12",
+    "Route 66 diner",
+    "Sprint 12 planning for Platform Team",
+    "user: admin logged in",
+    "contact: none",
+]
+
+
+@pytest.mark.parametrize("text", KEPT)
+def test_harmless_title_case_text_is_kept(text: str) -> None:
+    assert REDACTOR.redact_text(text) == text
+
+
+def test_names_and_addresses_can_be_switched_off() -> None:
+    off = Redactor(ScrubbingOptions(disabled={"name", "address"}))
+    for text, _ in NAMES + ADDRESSES:
+        assert "<name>" not in off.redact_text(text)
+        assert "<address>" not in off.redact_text(text)
+
+
+def test_the_lexicon_is_census_data_and_loaded_only_for_a_candidate() -> None:
+    given, surnames = lexicon()
+    assert {"john", "mary", "maria"} <= given
+    assert {"smith", "garcia", "kowalski"} <= surnames
+    code = (
+        "import sys\n"
+        "from automagik_telemetry.privacy import Redactor\n"
+        "from automagik_telemetry.privacy import detectors_people as p\n"
+        "r = Redactor()\n"
+        "r.redact_text('GET /api/v1/tasks 200 in 12 ms for user 42')\n"
+        "assert p.lexicon.cache_info().currsize == 0, 'loaded too early'\n"
+        "assert r.redact_text('Smith, John paid') == '<name> paid'\n"
+        "assert p.lexicon.cache_info().currsize == 1\n"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("COV_CORE", "COVERAGE"))}
+    subprocess.run([sys.executable, "-c", code], check=True, env=env, timeout=120)
