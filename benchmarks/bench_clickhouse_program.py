@@ -1,0 +1,244 @@
+"""End to end from a user's program: span creation to rows visible, embedded store vs stock OTLP.
+
+    python benchmarks/bench_clickhouse_program.py [--spans 30000] [--rounds 5]
+
+Each run is a fresh interpreter playing a user's program: it creates ``--spans`` realistic
+HTTP server spans (7 attributes: method, route, full URL, user agent, status code, port, a note)
+in a loop, then waits until they are stored. The clock starts before the first span and stops
+when the data is visible:
+
+- **ours**: ``configure_automagik(backend="clickhouse", clickhouse_url="chdb://...")`` (consent,
+  privacy, the compact queue, the durable spool); stops when ``SELECT count()`` on the store sees
+  every row;
+- **stock**: the stock SDK (``BatchSpanProcessor`` + ``OTLPSpanExporter``, protobuf over HTTP)
+  to a loopback receiver in another process that decodes every request, as a collector would;
+  stops when the receiver has counted every span.
+
+Runs are interleaved (ours, stock, stock, ours, ...) so load on the machine hits both; the
+figure is the median ratio stock time / our time. It also reports the share of our time spent
+on the app thread (creating the spans, with privacy) against waiting for the writes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.server
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+USER_AGENT = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0"
+ROUTES = ("/api/v1/tasks", "/api/v1/tasks/{id}", "/api/v1/agents", "/health", "/api/v1/runs/{id}")
+
+
+def user_program(count: int) -> float:
+    """What a user's program does: spans with 7 attributes, in a loop. Seconds taken."""
+    from opentelemetry import trace
+
+    tracer = trace.get_tracer("bench.app", "1.0")
+    start = time.perf_counter()
+    for index in range(count):
+        route = ROUTES[index % len(ROUTES)]
+        path = route.replace("{id}", str(index % 997))
+        with tracer.start_as_current_span(f"GET {route}", kind=trace.SpanKind.SERVER) as span:
+            span.set_attribute("http.request.method", "GET")
+            span.set_attribute("http.route", route)
+            span.set_attribute("url.full", f"https://forge.example.com{path}?page={index % 7}")
+            span.set_attribute("user_agent.original", USER_AGENT)
+            span.set_attribute("http.response.status_code", 200 if index % 50 else 500)
+            span.set_attribute("server.port", 443)
+            span.set_attribute("note", "served from cache" if index % 3 else "cache miss")
+    return time.perf_counter() - start
+
+
+def child_ours(count: int) -> dict[str, float]:
+    import clickhouse_connect
+
+    from automagik_telemetry import configure_automagik
+
+    store = tempfile.mkdtemp(prefix="bench-program-")
+    begin = time.perf_counter()
+    handle = configure_automagik(
+        enabled=True,
+        service_name="bench-app",
+        backend="clickhouse",
+        clickhouse_url=f"chdb://{store}",
+        spool_dir=Path(store) / "spool",
+    )
+    app = user_program(count)
+    handle.force_flush(120)
+    client = clickhouse_connect.get_client(interface="chdb", path=store)
+    while client.command("SELECT count() FROM default.otel_traces") < count:
+        time.sleep(0.005)
+    total = time.perf_counter() - begin
+    handle.shutdown()
+    return {"total": total, "app": app}
+
+
+def child_stock(count: int, port: int) -> dict[str, float]:
+    from opentelemetry import trace
+    from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+    from opentelemetry.sdk.resources import Resource
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import BatchSpanProcessor
+
+    begin = time.perf_counter()
+    provider = TracerProvider(resource=Resource.create({"service.name": "bench-app"}))
+    exporter = OTLPSpanExporter(endpoint=f"http://127.0.0.1:{port}/v1/traces")
+    # a queue as deep as ours (32,768), so the stock SDK drops none of the burst either
+    provider.add_span_processor(BatchSpanProcessor(exporter, max_queue_size=32_768))
+    trace.set_tracer_provider(provider)
+    app = user_program(count)
+    provider.force_flush(120_000)
+    while _received(port) < count:
+        time.sleep(0.005)
+    total = time.perf_counter() - begin
+    provider.shutdown()
+    return {"total": total, "app": app}
+
+
+def _received(port: int) -> int:
+    import urllib.request
+
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/count") as answer:
+        return int(answer.read())
+
+
+class _Receiver(http.server.BaseHTTPRequestHandler):
+    """Decodes every request, as a collector would, and counts spans (GET /count, /reset)."""
+
+    protocol_version = "HTTP/1.1"
+    spans = 0
+
+    def do_POST(self) -> None:
+        from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
+            ExportTraceServiceRequest,
+        )
+
+        body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+        request = ExportTraceServiceRequest.FromString(body)
+        resources = request.resource_spans
+        _Receiver.spans += sum(len(scope.spans) for r in resources for scope in r.scope_spans)
+        self._reply(b"")
+
+    def do_GET(self) -> None:
+        if self.path == "/reset":
+            _Receiver.spans = 0
+        self._reply(str(_Receiver.spans).encode())
+
+    def _reply(self, body: bytes) -> None:
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+def serve(port: int) -> None:
+    http.server.ThreadingHTTPServer(("127.0.0.1", port), _Receiver).serve_forever()
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def run_child(kind: str, count: int, port: int) -> dict[str, float]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AUTOMAGIK_", "OTEL_"))}
+    result = subprocess.run(
+        [sys.executable, __file__, "--child", kind, "--spans", str(count), "--port", str(port)],
+        capture_output=True,
+        text=True,
+        check=True,
+        env=env,
+        timeout=600,
+    )
+    return dict(json.loads(result.stdout.strip().splitlines()[-1]))
+
+
+def measure(count: int, rounds: int) -> dict[str, Any]:
+    """Interleaved fresh-interpreter runs; the per-round ratios and their median."""
+    port = _free_port()
+    receiver = subprocess.Popen([sys.executable, __file__, "--serve", str(port)])
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                _received(port)
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
+        ratios, ours_app_share = [], []
+        for round_ in range(rounds):
+            order = ("ours", "stock") if round_ % 2 == 0 else ("stock", "ours")
+            times: dict[str, dict[str, float]] = {}
+            for kind in order:
+                _received_reset(port)
+                times[kind] = run_child(kind, count, port)
+            ratio = times["stock"]["total"] / times["ours"]["total"]
+            ratios.append(ratio)
+            ours_app_share.append(times["ours"]["app"] / times["ours"]["total"])
+            print(
+                f"  round {round_ + 1}: stock {times['stock']['total']:.2f} s "
+                f"(app loop {times['stock']['app']:.2f} s), ours {times['ours']['total']:.2f} s "
+                f"(app loop {times['ours']['app']:.2f} s): {ratio:.2f}x",
+                flush=True,
+            )
+        return {
+            "ratios": ratios,
+            "median": statistics.median(ratios),
+            "app_share": statistics.median(ours_app_share),
+        }
+    finally:
+        receiver.terminate()
+
+
+def _received_reset(port: int) -> None:
+    import urllib.request
+
+    urllib.request.urlopen(f"http://127.0.0.1:{port}/reset").read()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--spans", type=int, default=30_000)
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--child", choices=("ours", "stock"))
+    parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--serve", type=int)
+    args = parser.parse_args()
+    if args.serve:
+        serve(args.serve)
+        return 0
+    if args.child == "ours":
+        print(json.dumps(child_ours(args.spans)))
+        return 0
+    if args.child == "stock":
+        print(json.dumps(child_stock(args.spans, args.port)))
+        return 0
+    print(f"{args.spans:,} spans from a user's program, end to end ({args.rounds} rounds)")
+    result = measure(args.spans, args.rounds)
+    print(
+        f"ratio stock/ours: median {result['median']:.2f}x "
+        f"(min {min(result['ratios']):.2f}x, max {max(result['ratios']):.2f}x); "
+        f"our app loop is {result['app_share']:.0%} of our end-to-end time"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    threading.current_thread().name = "bench"
+    sys.exit(main())
