@@ -18,6 +18,7 @@ from .consent.decision import REFUSALS, ConsentDecision, decide_consent
 from .consent.runtime import ConsentState, set_process_consent
 from .consent.store import ConsentStore
 from .diagnostics import internal_log
+from .engine.forking import at_multiprocessing_child_exit
 from .engine.logcapture import LogCapture, detach_foreign_handlers, install_log_capture
 from .engine.pipeline import Pipeline, build_pipeline
 from .engine.resource import build_resource
@@ -67,15 +68,20 @@ class TelemetryHandle:
                 current.rule if not current.enabled else "shut_down",
             )
         dropped: dict[str, int] = {}
+        health = {}
         for stage in self.pipeline.stages if self.pipeline is not None else ():
             for signal, count in stage.dropped.items():
                 dropped[signal] = dropped.get(signal, 0) + count
+            if stage.spool is not None:
+                store = stage.spool.store
+                health[store.directory.name] = (store.problem, store.unsaved_drops)
         return build_status(
             self.config,
             current,
             next_start=decide_consent(self.config),
             running=self.enabled,
             queue_dropped=dropped,
+            spool_health=health,
         )
 
     def force_flush(self, timeout: float | None = None) -> bool:
@@ -90,16 +96,16 @@ class TelemetryHandle:
         return self._shutdown(timeout, run_bounded)
 
     def _shutdown_at_exit(self) -> None:
-        self._shutdown(None, self._at_exit or run_bounded)
+        self._shutdown(None, self._at_exit or run_bounded, at_exit=True)
 
-    def _shutdown(self, timeout: float | None, run: Runner) -> bool:
+    def _shutdown(self, timeout: float | None, run: Runner, *, at_exit: bool = False) -> bool:
         if self.pipeline is None or self._shut_down:
             return True
         self._shut_down = True
         if self.log_capture is not None:
             self.log_capture.uninstall()
         detach_foreign_handlers(self.pipeline.logger_provider)
-        return self.pipeline.shutdown(self._timeout(timeout), run)
+        return self.pipeline.shutdown(self._timeout(timeout), run, at_exit=at_exit)
 
     def _timeout(self, timeout: float | None) -> float:
         return self.config.shutdown_timeout if timeout is None else max(0.0, timeout)
@@ -146,6 +152,7 @@ def configure_automagik(
         _handle = TelemetryHandle(resolved, consent, pipeline, capture)
         if pipeline is not None:
             atexit.register(_handle._shutdown_at_exit)
+            at_multiprocessing_child_exit(_handle._shutdown_at_exit)
         return _handle
 
 

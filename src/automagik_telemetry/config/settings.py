@@ -25,10 +25,11 @@ from . import values as v
 from .level import ConsentLevel, parse_consent
 from .scrubbing import SCRUBBING_MODES, ScrubbingOptions
 
-__all__ = ["DEFAULT_ENDPOINT", "KNOWN_BACKENDS", "Signal", "TelemetryConfig"]
+__all__ = ["DEFAULT_ENDPOINT", "EXIT_MODES", "KNOWN_BACKENDS", "Signal", "TelemetryConfig"]
 
 DEFAULT_ENDPOINT = "https://telemetry.namastex.ai"
 KNOWN_BACKENDS: tuple[str, ...] = ("otlp", "console", "clickhouse")
+EXIT_MODES: tuple[str, ...] = ("auto", "handoff", "flush")
 Signal = Literal["traces", "metrics", "logs"]
 
 Parser = Callable[[object, str, "str | None"], Any]
@@ -60,6 +61,10 @@ def _optional(parser: Parser) -> Parser:
 
 def _ch_env(name: str) -> tuple[str, ...]:
     return (f"AUTOMAGIK_TELEMETRY_CLICKHOUSE_{name}",)
+
+
+def _exit_mode(value: object, setting: str, source: str | None) -> str:
+    return v.parse_name_list(value, setting, source, accepted=EXIT_MODES)[0]
 
 
 def _scrubbing(value: object, setting: str, source: str | None) -> ScrubbingOptions:
@@ -184,6 +189,10 @@ _SPECS: dict[str, _Spec] = {
     "retry_max_backoff": _Spec(
         ("AUTOMAGIK_TELEMETRY_RETRY_MAX_BACKOFF",), v.parse_positive_seconds, v.parse_duration_ms
     ),
+    "exit_mode": _Spec(("AUTOMAGIK_TELEMETRY_EXIT_MODE",), _exit_mode),
+    "sender_lifetime": _Spec(
+        ("AUTOMAGIK_TELEMETRY_SENDER_LIFETIME",), v.parse_positive_seconds, v.parse_duration_ms
+    ),
     "scrubbing": _Spec((), _scrubbing),
     "scrubbing_mode": _Spec(("AUTOMAGIK_TELEMETRY_SCRUBBING_MODE",), _optional(_scrubbing_mode)),
     "capture_genai_content": _Spec(
@@ -294,6 +303,15 @@ class TelemetryConfig:
     """Seconds before the spool retries a backend after a failure; doubles per failure."""
     retry_max_backoff: float = 30.0
     """Upper bound of that wait (a ``Retry-After`` from the backend may ask for longer)."""
+    exit_mode: str = "auto"
+    """What interpreter exit does with pending telemetry: ``handoff`` writes it to the spool
+    and starts a detached sender (the exit never waits on the network), ``flush`` sends it
+    within ``shutdown_timeout`` (the rest is spooled for the next start), ``auto`` hands off
+    in a process that ran under a minute and flushes in a longer-running one
+    (docs/RELIABILITY.md)."""
+    sender_lifetime: float = 60.0
+    """Upper bound in seconds of the detached sender's life (it leaves earlier once the spool
+    is empty)."""
     scrubbing: ScrubbingOptions = field(default_factory=ScrubbingOptions)
     """How personal data and secrets are scrubbed (see docs/PRIVACY.md); from code only."""
     scrubbing_mode: str | None = None

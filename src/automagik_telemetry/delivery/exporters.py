@@ -5,6 +5,9 @@ overloaded, ``Retry-After``): the batch is written to the spool and the export s
 success — the data is safe on disk and the replayer owns it now. While the backend is known to
 be down, batches go to the spool without an attempt, so a dead endpoint never holds up the
 queue. Rejected for good: reported as a failure (the backend logged why).
+
+Each live attempt is registered with the spool's ``InFlight`` while it runs, so that an exit
+in the middle of it keeps the batch on disk instead of losing it (``spool/inflight.py``).
 """
 
 from __future__ import annotations
@@ -40,6 +43,7 @@ def deliver(
     ``spool_only``); ``True`` once they are delivered or safely spooled."""
     if spool is not None and (spool_only or spool.backlogged):
         return spool.put(signal, encode_batch(signal, items))
+    ticket = spool.in_flight.begin(signal, items) if spool is not None else None
     try:
         delivery = backend.send_items(signal, items, timeout)
     except Exception as error:  # a backend bug must not lose the batch: spool it like an outage
@@ -47,6 +51,10 @@ def deliver(
             f"deliver.{backend.name}", "%s backend failed", backend.name, exc_info=True
         )
         delivery = Delivery.retry(f"backend error: {error}")
+    if spool is not None and ticket is not None:
+        kept = spool.in_flight.end(ticket, delivery.status)
+        if kept is not None:  # an exit kept it on disk meanwhile: settled there
+            return kept
     if delivery.delivered:
         return True
     if delivery.status == "rejected":

@@ -69,7 +69,10 @@ class OTLPBackend:
         payload = encode_batch(signal, items)
         return replace(self.send_request(signal, payload, timeout), payload=payload)
 
-    def send_request(self, signal: str, payload: bytes, timeout: float) -> Delivery:
+    def send_request(
+        self, signal: str, payload: bytes, timeout: float, *, batch_id: str | None = None
+    ) -> Delivery:
+        del batch_id  # OTLP/HTTP has no way to deduplicate (docs/RELIABILITY.md)
         url = self.endpoints[signal]
         try:
             response = self._session().post(

@@ -52,7 +52,10 @@ class ClickHouseBackend:
                 return delivery
         return Delivery.ok()
 
-    def send_request(self, signal: str, payload: bytes, timeout: float) -> Delivery:
+    def send_request(
+        self, signal: str, payload: bytes, timeout: float, *, batch_id: str | None = None
+    ) -> Delivery:
+        del batch_id  # the deduplication token is the ClickHouse branch's part (issue 13)
         return self.send_items(signal, _DECODERS[signal](payload), timeout)
 
     def shutdown(self) -> None:
