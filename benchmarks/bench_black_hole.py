@@ -49,7 +49,7 @@ def main() -> None:
     from opentelemetry import trace
 
     from automagik_telemetry import configure_automagik
-    from automagik_telemetry.spool.spool import spooled_stats
+    from automagik_telemetry.spool.layout import spooled_stats
 
     port, seen = black_hole()
     spool_dir = Path(tempfile.mkdtemp(prefix="bench-black-hole-"))

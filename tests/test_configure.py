@@ -314,7 +314,7 @@ def test_interpreter_exit_is_bounded_when_the_endpoint_never_answers(tmp_path: P
             from opentelemetry import trace
             from automagik_telemetry import configure_automagik
             configure_automagik(enabled=True, endpoint={stuck.url!r}, timeout=30,
-                                shutdown_timeout=1.0)
+                                shutdown_timeout=1.0, exit_mode="flush")
             trace.get_tracer("t").start_span("at exit").end()
             """
         )

@@ -80,9 +80,13 @@ class TelemetryHandle:
                 current.rule if not current.enabled else "shut_down",
             )
         dropped: dict[str, int] = {}
+        health: dict[str, tuple[str | None, dict[str, dict[str, int]]]] = {}
         for stage in self.pipeline.stages if self.pipeline is not None else ():
             for signal, count in stage.dropped.items():
                 dropped[signal] = dropped.get(signal, 0) + count
+            if stage.spool is not None:
+                store = stage.spool.store
+                health[store.directory.name] = (store.problem, store.unsaved_drops)
         unencodable: dict[str, int] = {}
         if self.pipeline is not None:  # the engine is loaded: reading its counts costs nothing
             from .encoding import counts
@@ -96,6 +100,7 @@ class TelemetryHandle:
             queue_dropped=dropped,
             invalid_calls=self.invalid_calls,
             unencodable=unencodable,
+            spool_health=health,
         )
 
     def force_flush(self, timeout: float | None = None) -> bool:
@@ -110,9 +115,11 @@ class TelemetryHandle:
         return self._shutdown(timeout, None)
 
     def _shutdown_at_exit(self) -> None:
-        self._shutdown(None, self._at_exit)
+        self._shutdown(None, self._at_exit, at_exit=True)
 
-    def _shutdown(self, timeout: float | None, run: Runner | None) -> bool:
+    def _shutdown(
+        self, timeout: float | None, run: Runner | None, *, at_exit: bool = False
+    ) -> bool:
         if self.pipeline is None or self._shut_down:
             return True
         from .engine.logcapture import detach_foreign_handlers
@@ -122,7 +129,7 @@ class TelemetryHandle:
         if self.log_capture is not None:
             self.log_capture.uninstall()
         detach_foreign_handlers(self.pipeline.logger_provider)
-        return self.pipeline.shutdown(self._timeout(timeout), run or run_bounded)
+        return self.pipeline.shutdown(self._timeout(timeout), run or run_bounded, at_exit=at_exit)
 
     def _timeout(self, timeout: float | None) -> float:
         """The caller's wait, never one that raises: bounded like ``shutdown_timeout``."""
@@ -167,6 +174,9 @@ def configure_automagik(
         _handle = TelemetryHandle(resolved, consent, pipeline, capture)
         if pipeline is not None:
             atexit.register(_handle._shutdown_at_exit)
+            from .engine.forking import at_multiprocessing_child_exit
+
+            at_multiprocessing_child_exit(_handle._shutdown_at_exit)
         return _handle
 
 

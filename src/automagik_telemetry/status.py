@@ -34,7 +34,8 @@ class TelemetryStatus:
     config_sources: dict[str, str] = field(default_factory=dict)
     spool: dict[str, dict[str, Any]] = field(default_factory=dict)
     """Per backend directory: batches and bytes waiting on disk, the oldest one's age in
-    seconds, and what was dropped (by reason) since the spool was created."""
+    seconds, what was dropped (by reason) since the spool was created and, in a running app
+    whose spool cannot be used, the ``problem``."""
     queue_dropped: dict[str, int] = field(default_factory=dict)
     """Items this process's memory budget pushed out, per signal (a running app only)."""
     invalid_calls: dict[str, int] = field(default_factory=dict)
@@ -69,6 +70,8 @@ class TelemetryStatus:
             if age is not None:
                 waiting += f", oldest {age:.0f}s"
             lines.append(f"  spool:        {name}: {waiting}")
+            if spool.get("problem"):
+                lines.append(f"                not usable: {spool['problem']}")
             for reason, counts in sorted(spool["dropped"].items()):
                 lines.append(
                     f"                dropped ({reason}): {counts['batches']} batches, "
@@ -117,9 +120,11 @@ def build_status(
     queue_dropped: dict[str, int] | None = None,
     invalid_calls: dict[str, int] | None = None,
     unencodable: dict[str, int] | None = None,
+    spool_health: dict[str, tuple[str | None, dict[str, dict[str, int]]]] | None = None,
 ) -> TelemetryStatus:
-    from .spool.layout import spooled_stats  # reads the spool directories: only when asked
-
+    """``spool_health``: per spool directory name, a running app's view that the disk cannot
+    hold when the spool is unusable: the problem and the drops ``stats.json`` could not
+    record."""
     store = store if store is not None else ConsentStore(config.config_dir)
     pending = None
     if next_start.level.rank > current.level.rank:
@@ -142,16 +147,36 @@ def build_status(
         running=running,
         pending=pending,
         config_sources=dict(config.sources),
-        spool={
-            name: {
-                "batches": stats.batches,
-                "bytes": stats.bytes,
-                "oldest_age_seconds": stats.oldest_age,
-                "dropped": stats.dropped,
-            }
-            for name, stats in spooled_stats(config.spool_dir, config.service_name).items()
-        },
+        spool=_spools(config, spool_health or {}),
         queue_dropped=dict(queue_dropped or {}),
         invalid_calls=dict(invalid_calls or {}),
         unencodable=dict(unencodable or {}),
     )
+
+
+def _spools(
+    config: TelemetryConfig, health: dict[str, tuple[str | None, dict[str, dict[str, int]]]]
+) -> dict[str, dict[str, Any]]:
+    from .spool.layout import spooled_stats  # reads the spool directories: only when asked
+
+    spools: dict[str, dict[str, Any]] = {
+        name: {
+            "batches": stats.batches,
+            "bytes": stats.bytes,
+            "oldest_age_seconds": stats.oldest_age,
+            "dropped": stats.dropped,
+        }
+        for name, stats in spooled_stats(config.spool_dir, config.service_name).items()
+    }
+    for name, (problem, unsaved) in health.items():
+        if problem is None and not unsaved:
+            continue
+        entry = spools.setdefault(
+            name, {"batches": 0, "bytes": 0, "oldest_age_seconds": None, "dropped": {}}
+        )
+        entry["problem"] = problem
+        for reason, counts in unsaved.items():
+            total = entry["dropped"].setdefault(reason, {"batches": 0, "bytes": 0})
+            total["batches"] += counts["batches"]
+            total["bytes"] += counts["bytes"]
+    return spools

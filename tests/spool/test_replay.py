@@ -148,7 +148,9 @@ def test_at_the_errors_level_only_errors_are_replayed(
 
 
 class _ExplodingBackend(OTLPBackend):
-    def send_request(self, signal: str, payload: bytes, timeout: float) -> Delivery:
+    def send_request(
+        self, signal: str, payload: bytes, timeout: float, *, batch_id: str | None = None
+    ) -> Delivery:
         raise RuntimeError("backend bug")
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -13,7 +14,13 @@ from pathlib import Path
 
 import pytest
 
-from automagik_telemetry.spool.store import HEADER_SIZE, ClaimedBatch, CorruptBatchError, SpoolStore
+from automagik_telemetry.spool.store import (
+    CLAIM_EXPIRY,
+    HEADER_SIZE,
+    ClaimedBatch,
+    CorruptBatchError,
+    SpoolStore,
+)
 
 MB = 1024 * 1024
 
@@ -179,8 +186,17 @@ def test_a_spool_that_cannot_be_written_reports_and_counts(
     blocker.write_text("")
     store = store_at(blocker / "spool")
     assert not store.write("traces", b"lost")
+    assert not store.write("traces", b"lost too")
     assert "cannot write to the spool" in caplog.text
-    assert "cannot update" in caplog.text
+    assert len(caplog.records) == 1  # one clear line with the cause, not one per batch
+    assert not store.usable
+    assert store.problem is not None
+    assert "Not a directory" in store.problem
+    # stats.json cannot be written either: the count is kept in memory for `status`
+    assert store.unsaved_drops == {"write_failed": {"batches": 2, "bytes": 2 * HEADER_SIZE + 12}}
+    assert store.claim_next() is None  # reading an unusable spool never raises
+    assert store.recover_stale_claims() == 0
+    assert store.purge("consent_revoked") == 0
 
 
 def test_claims_of_dead_processes_and_half_written_files_are_recovered(tmp_path: Path) -> None:
@@ -276,3 +292,167 @@ def test_claimed_batch_helpers_tolerate_files_removed_underneath(tmp_path: Path)
     ghost.done()
     ghost.quarantine("gone")
     assert store.stats().batches == 0
+
+
+# -- private files, liveness that survives pid reuse, counters across processes ---------------
+
+
+@pytest.mark.parametrize("umask", [0o000, 0o022, 0o077, 0o777])
+def test_spool_directories_are_0700_and_files_0600_whatever_the_umask(
+    tmp_path: Path, umask: int
+) -> None:
+    old = os.umask(umask)
+    try:
+        store = store_at(tmp_path / "cache" / "spool" / "svc" / "otlp-x", max_bytes=3 * 1100)
+        for index in range(4):  # over budget: stats.json is written too
+            store.write("traces", bytes([index]) * 1000)
+        assert store.claim_next() is not None  # claimed/ and owners/ with a lock file
+        store.keep_claimed("logs", b"in flight")
+    finally:
+        os.umask(old)
+    made = list((tmp_path / "cache").rglob("*"))
+    assert {path.name for path in made} >= {"ready", "claimed", "owners", "stats.json"}
+    for path in made:
+        mode = path.stat().st_mode & 0o777
+        assert mode == (0o700 if path.is_dir() else 0o600), (path, oct(mode))
+    assert (tmp_path / "cache").stat().st_mode & 0o777 == 0o700
+
+
+def test_an_existing_spool_open_to_others_is_closed_but_never_opened_up(tmp_path: Path) -> None:
+    (tmp_path / "ready").mkdir(mode=0o755)
+    os.chmod(tmp_path / "ready", 0o755)  # noqa: S103 - an old spool open to others
+    store = store_at(tmp_path)
+    assert store.prepare()
+    assert (tmp_path / "ready").stat().st_mode & 0o777 == 0o700
+    os.chmod(tmp_path / "ready", 0o500)  # made read-only on purpose: stays so
+    store.prepare()
+    assert (tmp_path / "ready").stat().st_mode & 0o777 == 0o500
+
+
+_CLAIM_AND_HANG = """
+import sys, time
+from pathlib import Path
+from automagik_telemetry.spool.store import SpoolStore
+store = SpoolStore(Path(sys.argv[1]), max_bytes=1 << 30, max_age=3600)
+batch = store.claim_next()
+print(batch.path.name, flush=True)
+time.sleep(60)
+"""
+
+
+def _claim_in_a_process_then_kill_it(directory: Path, prefix: list[str]) -> str:
+    child = subprocess.Popen(
+        [*prefix, sys.executable, "-c", _CLAIM_AND_HANG, str(directory)],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert child.stdout is not None
+    claimed = child.stdout.readline().strip()
+    child.send_signal(signal.SIGKILL)
+    child.wait()
+    return claimed
+
+
+def test_a_claim_of_a_killed_process_is_recovered_while_it_lives_on(tmp_path: Path) -> None:
+    store = store_at(tmp_path)
+    store.write("traces", b"held by a process that was killed")
+    claimed = _claim_in_a_process_then_kill_it(tmp_path, [])
+    assert (tmp_path / "claimed" / claimed).exists()
+    assert store.recover_stale_claims() == 1
+    batch = store.claim_next()
+    assert batch is not None
+    assert batch.read() == b"held by a process that was killed"
+    assert batch.batch_id == claimed.rpartition(".")[0]  # the same id across claims
+    assert list((tmp_path / "owners").iterdir()) == [  # the dead owner's lock file is gone
+        tmp_path / "owners" / f"{batch.path.name.rpartition('.')[2]}.lock"
+    ]
+
+
+def _pid_namespaces() -> bool:
+    if not shutil.which("unshare"):
+        return False
+    probe = subprocess.run(["unshare", "--pid", "--fork", "true"], capture_output=True, check=False)
+    return probe.returncode == 0
+
+
+@pytest.mark.skipif(not _pid_namespaces(), reason="needs pid namespaces (unshare, root)")
+def test_a_claim_of_pid_1_killed_and_restarted_as_pid_1_is_recovered(tmp_path: Path) -> None:
+    """A container's app runs as pid 1, is SIGKILLed while it holds a claim and comes back as
+    pid 1: a liveness test by pid would see its own pid and keep the claim for good."""
+    store = store_at(tmp_path)
+    store.write("traces", b"claimed by pid 1")
+    pid_1 = ["unshare", "--pid", "--fork", "--kill-child"]
+    claimed = _claim_in_a_process_then_kill_it(tmp_path, pid_1)
+    assert claimed.rpartition(".")[2].startswith("1x")  # it was pid 1
+    recover = (
+        "import sys, os; from pathlib import Path; "
+        "from automagik_telemetry.spool.store import SpoolStore; "
+        "assert os.getpid() == 1; "
+        "store = SpoolStore(Path(sys.argv[1]), max_bytes=1 << 30, max_age=3600); "
+        "print(store.recover_stale_claims())"
+    )
+    again = subprocess.run(
+        [*pid_1, sys.executable, "-c", recover, str(tmp_path)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert again.stdout.strip() == "1"
+    batch = store.claim_next()
+    assert batch is not None
+    assert batch.read() == b"claimed by pid 1"
+
+
+def test_a_claim_held_past_the_expiry_is_returned_even_if_its_owner_lives(
+    tmp_path: Path,
+) -> None:
+    store = store_at(tmp_path)
+    store.write("traces", b"abandoned")
+    child = subprocess.Popen(
+        [sys.executable, "-c", _CLAIM_AND_HANG, str(tmp_path)], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert child.stdout is not None
+        claimed = tmp_path / "claimed" / child.stdout.readline().strip()
+        assert store.recover_stale_claims() == 0  # alive and recent: left alone
+        old = time.time() - CLAIM_EXPIRY - 10
+        os.utime(claimed, (old, old))
+        assert store.recover_stale_claims() == 1
+    finally:
+        child.kill()
+        child.wait()
+    assert store.stats().batches == 1
+
+
+def test_leftovers_of_writers_are_removed_by_age_even_if_their_pid_was_reused(
+    tmp_path: Path,
+) -> None:
+    store = store_at(tmp_path)
+    store.prepare()
+    leftover = tmp_path / "ready" / f".tmp-0001-{os.getpid()}-abcd.traces"
+    leftover.write_bytes(b"half")
+    store.recover_stale_claims()
+    assert leftover.exists()  # a live writer's file (ours) stays
+    old = time.time() - CLAIM_EXPIRY - 10
+    os.utime(leftover, (old, old))
+    store.recover_stale_claims()
+    assert not leftover.exists()
+
+
+_OVERFLOW = """
+import sys
+from pathlib import Path
+from automagik_telemetry.spool.store import SpoolStore
+store = SpoolStore(Path(sys.argv[1]), max_bytes=20 * 1100, max_age=3600)
+for index in range(300):
+    store.write("traces", b"x" * 1000)
+"""
+
+
+def test_drop_counters_are_exact_with_four_processes_sharing_the_spool(tmp_path: Path) -> None:
+    """Before: a read-modify-write of stats.json without a lock lost 483-523 counts here."""
+    workers = [subprocess.Popen([sys.executable, "-c", _OVERFLOW, str(tmp_path)]) for _ in range(4)]
+    assert [worker.wait(120) for worker in workers] == [0, 0, 0, 0]
+    store = store_at(tmp_path, max_bytes=20 * 1100)
+    stats = store.stats()
+    assert stats.batches + stats.dropped["over_budget"]["batches"] == 1200

@@ -28,6 +28,7 @@ from .scrubbing import SCRUBBING_MODES, ScrubbingOptions
 __all__ = [
     "DEFAULT_ENDPOINT",
     "DURATION_LIMITS",
+    "EXIT_MODES",
     "KNOWN_BACKENDS",
     "Signal",
     "TelemetryConfig",
@@ -35,6 +36,7 @@ __all__ = [
 
 DEFAULT_ENDPOINT = "https://telemetry.namastex.ai"
 KNOWN_BACKENDS: tuple[str, ...] = ("otlp", "console", "clickhouse")
+EXIT_MODES: tuple[str, ...] = ("auto", "handoff", "flush")
 Signal = Literal["traces", "metrics", "logs"]
 
 Parser = Callable[[object, str, "str | None"], Any]
@@ -75,6 +77,7 @@ DURATION_LIMITS: Mapping[str, float] = MappingProxyType(
         "retry_max_backoff": _HOUR,
         "metric_export_interval": _DAY,
         "spool_max_age": 365 * _DAY,
+        "sender_lifetime": _HOUR,
     }
 )
 """The longest value each duration setting accepts, in seconds (docs/CONFIGURATION.md).
@@ -112,6 +115,10 @@ def _ch(name: str) -> Parser:
 
 def _ch_env(name: str) -> tuple[str, ...]:
     return (f"AUTOMAGIK_TELEMETRY_CLICKHOUSE_{name}",)
+
+
+def _exit_mode(value: object, setting: str, source: str | None) -> str:
+    return v.parse_name_list(value, setting, source, accepted=EXIT_MODES)[0]
 
 
 def _scrubbing(value: object, setting: str, source: str | None) -> ScrubbingOptions:
@@ -230,6 +237,10 @@ _SPECS: dict[str, _Spec] = {
     "retry_max_backoff": _Spec(
         ("AUTOMAGIK_TELEMETRY_RETRY_MAX_BACKOFF",), *_duration("retry_max_backoff")
     ),
+    "exit_mode": _Spec(("AUTOMAGIK_TELEMETRY_EXIT_MODE",), _exit_mode),
+    "sender_lifetime": _Spec(
+        ("AUTOMAGIK_TELEMETRY_SENDER_LIFETIME",), *_duration("sender_lifetime")
+    ),
     "scrubbing": _Spec((), _scrubbing),
     "scrubbing_mode": _Spec(("AUTOMAGIK_TELEMETRY_SCRUBBING_MODE",), _optional(_scrubbing_mode)),
     "capture_genai_content": _Spec(
@@ -341,6 +352,15 @@ class TelemetryConfig:
     """Seconds before the spool retries a backend after a failure; doubles per failure."""
     retry_max_backoff: float = 30.0
     """Upper bound of that wait (a ``Retry-After`` from the backend may ask for longer)."""
+    exit_mode: str = "auto"
+    """What interpreter exit does with pending telemetry: ``handoff`` writes it to the spool
+    and starts a detached sender (the exit never waits on the network), ``flush`` sends it
+    within ``shutdown_timeout`` (the rest is spooled for the next start), ``auto`` hands off
+    in a process that ran under a minute and flushes in a longer-running one
+    (docs/RELIABILITY.md)."""
+    sender_lifetime: float = 60.0
+    """Upper bound in seconds of the detached sender's life (it leaves earlier once the spool
+    is empty)."""
     scrubbing: ScrubbingOptions = field(default_factory=ScrubbingOptions)
     """How personal data and secrets are scrubbed (see docs/PRIVACY.md); from code only."""
     scrubbing_mode: str | None = None

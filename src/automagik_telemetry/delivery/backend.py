@@ -40,6 +40,12 @@ class Backend(Protocol):
 
     def send_items(self, signal: str, items: Any, timeout: float) -> Delivery: ...
 
-    def send_request(self, signal: str, payload: bytes, timeout: float) -> Delivery: ...
+    def send_request(
+        self, signal: str, payload: bytes, timeout: float, *, batch_id: str | None = None
+    ) -> Delivery:
+        """``batch_id``: a stable id of a spooled batch, the same across retries and processes.
+        A backend that can deduplicate (ClickHouse's ``insert_deduplication_token``) stores a
+        batch re-sent after a crash once; others accept and ignore it."""
+        ...
 
     def shutdown(self) -> None: ...

@@ -8,8 +8,11 @@ It replaces the SDK's batch processors in our pipeline for three reasons:
 * **The app's thread never waits.** ``put`` is an ``append`` on a deque; encoding, network and
   disk I/O all happen on the worker, which hands each batch to ``export`` (in our pipeline a
   spooling exporter that returns promptly even when the backend is down).
-* **Bounded shutdown without loss.** ``shutdown(timeout)`` exports what it can until the
-  deadline; whatever is still queued then is handed to ``spill`` (the spool), not dropped.
+* **Bounded shutdown without loss.** ``shutdown(timeout)`` exports what it can, keeping time
+  for the spill; whatever is still queued then is handed to ``spill`` (the spool) in chunks of
+  ``batch_size``, oldest first, each checked against the deadline — never one huge batch that
+  the exiting interpreter kills mid-write. ``shutdown(timeout, flush=False)`` (a short program
+  at exit) spills at once, without waiting on the network or on an export in progress.
 
 Fork-safe like the SDK's processor: a child process starts with an empty queue and a worker
 thread of its own.
@@ -35,6 +38,10 @@ __all__ = ["Buffer"]
 T = TypeVar("T")
 Export = Callable[[Sequence[T]], object]
 Spill = Callable[[Sequence[T]], object]
+
+_SPILL_COST = 60e-6
+"""Seconds to encode and write one queued item to the spool, with a margin (measured ~21 µs
+per span on the 2-core development machine): the share of a flush's time kept for spilling."""
 
 
 class Buffer(Generic[T]):
@@ -140,23 +147,27 @@ class Buffer(Generic[T]):
         """Export everything queued now; ``False`` if that did not finish within ``timeout``."""
         return self._export_queued(time.monotonic() + timeout)
 
-    def shutdown(self, timeout: float) -> bool:
-        """Stop accepting, export until the deadline, spill the rest; ``True`` if everything
-        was exported."""
+    def shutdown(self, timeout: float, *, flush: bool = True) -> bool:
+        """Stop accepting; export (unless ``flush`` is false) while keeping time to spill the
+        rest, then spill in chunks until the deadline. ``True`` if everything was exported."""
         if self._closed:
             return True
         self._closed = True
         self._wake.set()
-        # Keep some of the time for the spill: writing to disk is what makes data survive.
-        exported = self.force_flush(timeout * 0.7 if self._spill is not None else timeout)
+        deadline = time.monotonic() + timeout
+        exported = not self._queue
+        if flush:
+            # Keep time for the spill: writing to disk is what makes data survive.
+            reserve = min(timeout / 2, 0.05 + len(self._queue) * _SPILL_COST)
+            exported = self._export_queued(deadline - (reserve if self._spill else 0.0))
+        while self._queue and self._spill is not None and time.monotonic() < deadline:
+            self._call(self._spill, self._take(self.batch_size), "spill")
         leftover = self._take(len(self._queue))
-        if leftover and self._spill is not None:
-            self._call(self._spill, leftover, "spill")
-        elif leftover:
+        if leftover:
             self.dropped += len(leftover)
             internal_log.warning(
                 f"buffer.{self.name}.shutdown",
-                "%d %s not exported before the shutdown timeout: dropped",
+                "%d %s not exported before the shutdown timeout, nor spooled: dropped",
                 len(leftover),
                 self.name,
             )

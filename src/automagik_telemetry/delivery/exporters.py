@@ -9,6 +9,9 @@ batch, and a ``Retry-After`` holds back the retry of that very batch. With a spo
 runs on the spool's ``LiveSender``: the export thread waits for it one second at most, then
 leaves it to settle its own batch (``delivery/live.py``). Rejected for good:
 reported as a failure (the backend logged why).
+
+Each live attempt is registered with the spool's ``InFlight`` while it runs, so that an exit
+in the middle of it keeps the batch on disk instead of losing it (``spool/inflight.py``).
 """
 
 from __future__ import annotations
@@ -45,6 +48,8 @@ def deliver(
     spooled, or in flight with a sender that will spool them if they are not taken."""
     if spool is not None and (spool_only or spool.backlogged or spool.live.busy):
         return spool.put(signal, encode_batch(signal, items))
+    # Registered before the attempt: an exit while it runs keeps the batch on disk.
+    ticket = spool.in_flight.begin(signal, items) if spool is not None else None
 
     def attempt() -> Delivery:
         try:
@@ -56,6 +61,10 @@ def deliver(
             return Delivery.retry(f"backend error: {error}")
 
     def settle(delivery: Delivery) -> bool:
+        if spool is not None and ticket is not None:
+            kept = spool.in_flight.end(ticket, delivery.status)
+            if kept is not None:  # an exit kept it on disk meanwhile: settled there
+                return kept
         return _settle(backend, spool, signal, items, delivery)
 
     if spool is None:

@@ -53,8 +53,8 @@ class _Buffered(Generic[T]):
     def force_flush(self, timeout_millis: int = 30000) -> bool:
         return self.buffer.force_flush(timeout_millis / 1000)
 
-    def shutdown(self, timeout: float | None = None) -> None:
-        self.buffer.shutdown(self.shutdown_timeout if timeout is None else timeout)
+    def shutdown(self, timeout: float | None = None, *, flush: bool = True) -> None:
+        self.buffer.shutdown(self.shutdown_timeout if timeout is None else timeout, flush=flush)
 
 
 class BufferedSpanProcessor(_Buffered["QueuedSpan | ReadableSpan"], SpanProcessor):

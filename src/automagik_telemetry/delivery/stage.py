@@ -5,6 +5,10 @@
 
 One stage per backend, so a slow or dead backend never holds up another, and each keeps its
 own spool (a batch ClickHouse did not take is never replayed to an OTLP collector).
+
+At exit a stage either flushes (bounded by the deadline, the rest spilled) or, for a short
+program, *hands off*: everything queued and in flight goes to the spool and a detached sender
+delivers it (``spool/sender.py``), so the exit never waits on the network.
 """
 
 from __future__ import annotations
@@ -43,6 +47,16 @@ class DeliveryStage:
     logs: BufferedLogRecordProcessor
     metrics: MetricExporter
     """Consent gate, then scrubbing (nothing is scrubbed that consent drops), then delivery."""
+    config: TelemetryConfig | None = None
+
+    @property
+    def can_hand_off(self) -> bool:
+        """Whether a detached sender can deliver for this stage: a usable spool and a backend
+        over the network (the embedded ClickHouse store is written in-process: a second
+        process could not open it while the next run holds it)."""
+        if self.spool is None or self.config is None or not self.spool.store.usable:
+            return False
+        return not (self.backend.name == "clickhouse" and _embedded(self.config))
 
     @classmethod
     def build(
@@ -75,6 +89,7 @@ class DeliveryStage:
             DeliveringLogExporter(backend, spool, config.timeout), consent
         )
         return cls(
+            config=config,
             backend=backend,
             spool=spool,
             spans=BufferedSpanProcessor(
@@ -100,13 +115,34 @@ class DeliveryStage:
         """Items the memory budget pushed out, per signal, since start."""
         return {"traces": self.spans.buffer.dropped, "logs": self.logs.buffer.dropped}
 
-    def shutdown(self, deadline: float) -> None:
-        """Export or spill what is queued, then stop the replayer and the backend."""
+    def begin_handoff(self) -> None:
+        """Exiting, short program: from now on every export of this stage goes to disk (only
+        asked of a stage that ``can_hand_off``, so it has a spool)."""
+        spool = self.spool
+        assert spool is not None
+        spool.begin_handoff()
+
+    def shutdown(self, deadline: float, *, handoff: bool = False) -> None:
+        """Export (unless handing off) or spill what is queued, keep the batches in flight,
+        then stop the replayer and the backend."""
         for processor in (self.spans, self.logs):
-            processor.shutdown(max(0.0, deadline - time.monotonic()))
+            processor.shutdown(max(0.0, deadline - time.monotonic()), flush=not handoff)
         if self.spool is not None:
-            self.spool.stop(max(0.0, min(1.0, deadline - time.monotonic())))
+            self.spool.in_flight.keep_all()
+            self.spool.stop(0.0 if handoff else max(0.0, min(1.0, deadline - time.monotonic())))
         self.backend.shutdown()
+
+    def start_sender(self) -> bool:
+        """Start the detached sender if something waits in this stage's spool."""
+        if self.spool is None or self.config is None or self.spool.store.stats().batches == 0:
+            return False
+        from ..spool.handoff import start_sender
+
+        return start_sender(self.spool.store.directory, self.backend.name, self.config)
+
+
+def _embedded(config: TelemetryConfig) -> bool:
+    return (config.clickhouse_url or "").startswith("chdb:")
 
 
 def _spiller(

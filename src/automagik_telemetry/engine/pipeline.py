@@ -34,9 +34,10 @@ from ..privacy import (
     Redactor,
     load_pseudonym_key,
 )
+from .forking import after_fork_in_child
 from .logcapture import DropInternalRecords
 from .sampling import ConsentSampler, default_delegate
-from .shutdown import Runner, run_bounded
+from .shutdown import Runner, hands_off, run_bounded
 
 __all__ = ["Pipeline", "build_pipeline", "build_redactor"]
 
@@ -50,6 +51,16 @@ class Pipeline:
     logger_provider: LoggerProvider
     meter_provider: MeterProvider | None
     stages: list[DeliveryStage] = field(default_factory=list)
+    exit_mode: str = "flush"
+    """``TelemetryConfig.exit_mode``: what interpreter exit does (``engine/shutdown.py``)."""
+    started: float = field(default_factory=time.monotonic)
+    """When this process's pipeline started (a forked child: when it was forked)."""
+
+    def __post_init__(self) -> None:
+        after_fork_in_child(self._forked)
+
+    def _forked(self) -> None:
+        self.started = time.monotonic()
 
     def force_flush(self, timeout: float, run: Runner = run_bounded) -> bool:
         deadline = time.monotonic() + timeout
@@ -67,17 +78,32 @@ class Pipeline:
 
         return run(flush_all, timeout)
 
-    def shutdown(self, timeout: float, run: Runner = run_bounded) -> bool:
-        """Everything queued is exported, or spooled if the deadline comes first."""
-        deadline = time.monotonic() + timeout
+    def shutdown(self, timeout: float, run: Runner = run_bounded, *, at_exit: bool = False) -> bool:
+        """Everything queued is exported, or spooled if the deadline comes first. At
+        interpreter exit (``at_exit``) a short program hands off instead: everything goes to
+        the spool at once and a detached sender delivers it."""
+        handoff = (
+            at_exit
+            and hands_off(self.exit_mode, time.monotonic() - self.started)
+            and all(stage.can_hand_off for stage in self.stages)
+        )
+        # finish a little before the caller stops waiting, so the last spill is complete
+        deadline = time.monotonic() + timeout - min(0.25, timeout / 10)
 
         def run_all() -> bool:
+            if handoff:
+                for stage in self.stages:
+                    stage.begin_handoff()
             if self.meter_provider is not None:  # its last collection still goes through
-                self.meter_provider.shutdown(timeout_millis=_millis(deadline) / 2)
+                wait = _millis(deadline) / 2
+                self.meter_provider.shutdown(timeout_millis=min(wait, 1000) if handoff else wait)
             for stage in self.stages:
-                stage.shutdown(deadline)
+                stage.shutdown(deadline, handoff=handoff)
             self.tracer_provider.shutdown()
             self.logger_provider.shutdown()
+            if handoff:
+                for stage in self.stages:
+                    stage.start_sender()
             return True
 
         return run(run_all, timeout)
@@ -125,7 +151,7 @@ def build_pipeline(config: TelemetryConfig, consent: ConsentState, resource: Res
         meter_provider = MeterProvider(
             resource=resource, metric_readers=readers, shutdown_on_exit=False
         )
-    return Pipeline(tracer_provider, logger_provider, meter_provider, stages)
+    return Pipeline(tracer_provider, logger_provider, meter_provider, stages, config.exit_mode)
 
 
 def _fan_out_spans(processors: list[SpanProcessor]) -> SpanProcessor:

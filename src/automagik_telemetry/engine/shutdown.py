@@ -14,10 +14,23 @@ from collections.abc import Callable
 from ..diagnostics import internal_log
 from .forking import after_fork_in_child
 
-__all__ = ["ExitFlusher", "Runner", "run_bounded"]
+__all__ = ["SHORT_RUN", "ExitFlusher", "Runner", "hands_off", "run_bounded"]
 
 Work = Callable[[], bool]
 Runner = Callable[[Work, float], bool]
+
+SHORT_RUN = 60.0
+"""A process that ran less than this many seconds is a short program (a CLI command): with
+``exit_mode="auto"`` its exit hands pending telemetry to the spool and a detached sender. A
+longer-running one (a service) flushes at exit, bounded by ``shutdown_timeout``: a service is
+often stopped with its container, where a detached sender would die with it."""
+
+
+def hands_off(exit_mode: str, ran_for: float) -> bool:
+    """Whether interpreter exit hands off (``True``) or flushes (``False``)."""
+    if exit_mode == "auto":
+        return ran_for < SHORT_RUN
+    return exit_mode == "handoff"
 
 
 def run_bounded(work: Work, timeout: float) -> bool:

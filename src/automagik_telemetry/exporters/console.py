@@ -39,7 +39,10 @@ class ConsoleBackend:
         self._exporters[signal].export(items)
         return Delivery.ok()
 
-    def send_request(self, signal: str, payload: bytes, timeout: float) -> Delivery:
+    def send_request(
+        self, signal: str, payload: bytes, timeout: float, *, batch_id: str | None = None
+    ) -> Delivery:
+        del batch_id  # nothing is stored, nothing to deduplicate
         decoded = {"traces": decode_spans, "logs": decode_logs, "metrics": decode_metrics}
         return self.send_items(signal, decoded[signal](payload), timeout)
 

@@ -8,15 +8,30 @@ the SDK, the encoders or an HTTP client.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import re
+import time
 from pathlib import Path
 from typing import Protocol
 
 from ..config.dirs import user_cache_dir
+from .files import write_private
 from .store import SpoolStats, SpoolStore
 
-__all__ = ["purge_spools", "service_spool_root", "spool_directory", "spooled_stats"]
+__all__ = [
+    "REVOKED_MARKER",
+    "purge_spools",
+    "revoked_since",
+    "service_spool_root",
+    "spool_directory",
+    "spooled_stats",
+]
+
+REVOKED_MARKER = ".revoked"
+"""Touched in a service's spool root when a start without consent purges it, so that a sender
+still running from an earlier run deletes instead of sending (it cannot see that run's
+``DO_NOT_TRACK``)."""
 
 
 class Destination(Protocol):
@@ -63,6 +78,19 @@ def purge_spools(base: Path | None, service_name: str, reason: str) -> int:
         directories = [path for path in root.iterdir() if path.is_dir()]
     except OSError:
         return 0
+    with contextlib.suppress(OSError):
+        marker = root / REVOKED_MARKER
+        marker.unlink(missing_ok=True)
+        write_private(marker, str(time.time_ns()).encode(), sync=False)
     return sum(
         SpoolStore(path, max_bytes=1, max_age=float("inf")).purge(reason) for path in directories
     )
+
+
+def revoked_since(directory: Path, since_ns: int) -> bool:
+    """Whether a start without consent purged ``directory``'s service after ``since_ns``."""
+    try:
+        marker = (directory.parent / REVOKED_MARKER).read_text(encoding="ascii")
+        return int(marker) >= since_ns
+    except (OSError, ValueError):
+        return False

@@ -42,7 +42,10 @@ class Replayer:
         timeout: float,
         first_delay: float = 1.0,
         max_delay: float = 30.0,
+        start_delay: float = 0.0,
     ) -> None:
+        self.start_delay = start_delay
+        """Seconds before the first look at batches already on disk (new data wakes it)."""
         self.store = store
         self.backend = backend
         self.consent = consent
@@ -82,6 +85,9 @@ class Replayer:
             self._thread.join(timeout)
 
     def _run(self) -> None:
+        # A moment's grace first: a short run's exit may hand the spool to a sender process.
+        wait_at_most(self._wake, self.start_delay)
+        self._wake.clear()
         run_guarded(self._thread_name, self._step, lambda: self._stopped)
 
     @property
@@ -131,7 +137,9 @@ class Replayer:
                 return 0.0
             payload = filtered
         try:
-            delivery = self.backend.send_request(batch.signal, payload, self.timeout)
+            delivery = self.backend.send_request(
+                batch.signal, payload, self.timeout, batch_id=batch.batch_id
+            )
         except BaseException:
             batch.release()  # not this process's to keep: another attempt, or process, may send it
             raise

@@ -6,11 +6,18 @@ against several processes sharing the directory.
   half batch that would be replayed.
 * **Integrity.** Each file carries a header with the payload length and a CRC-32; a file that
   fails the check is moved to ``quarantine/`` with a log line and never retried.
-* **Claims.** A sender takes a file by renaming it into ``claimed/`` under its pid before
-  sending, an atomic step only one process can win: a batch is never sent twice. Claims of
-  processes that died are returned to ``ready/``.
+* **Claims.** A sender takes a file by renaming it into ``claimed/`` under its owner id (pid
+  and a random token) before sending, an atomic step only one process can win. The owner holds
+  a lock on ``owners/<owner id>.lock`` for its whole life (``files.py``): a claim whose owner's
+  lock is free is returned to ``ready/`` — liveness that survives pid reuse (a container's pid
+  1 restarting as pid 1). A claim older than ``CLAIM_EXPIRY`` is returned whatever its owner.
+* **Private.** Directories ``0700``, files ``0600`` from creation, whatever the umask.
+* **Unusable directories never raise.** A read-only or full spool is reported (rate-limited),
+  remembered (``problem``) so the live path does not divert batches to it, and what could not
+  be kept is counted in memory when ``stats.json`` cannot be written either.
 * **Budgets.** Total bytes and maximum age; when over, the oldest batches go first, and
-  ``stats.json`` counts what was dropped and why (``automagik-telemetry status`` shows it).
+  ``stats.json`` counts what was dropped and why (``automagik-telemetry status`` shows it),
+  updated under a lock so processes sharing the spool never lose each other's counts.
 """
 
 from __future__ import annotations
@@ -29,8 +36,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..diagnostics import internal_log
+from .files import exclusive, is_held, make_private_dir, try_lock, write_private
 
 __all__ = [
+    "CLAIM_EXPIRY",
     "HEADER_SIZE",
     "SIGNALS",
     "ClaimedBatch",
@@ -44,6 +53,10 @@ _MAGIC = b"AMSP"
 _HEADER = struct.Struct("<4sBBII")  # magic, format version, signal index, length, crc32
 _VERSION = 1
 HEADER_SIZE = _HEADER.size
+CLAIM_EXPIRY = 900.0
+"""Seconds after which a claim goes back to ``ready/`` even if its owner lives: no single send
+takes that long (requests are bounded by ``timeout``), so such a claim was abandoned."""
+_PROBLEM_RETRY = 30.0  # seconds before an unusable spool is tried again
 
 
 @dataclass(frozen=True)
@@ -81,67 +94,115 @@ class ClaimedBatch:
             raise CorruptBatchError("length or checksum mismatch")
         return payload
 
+    @property
+    def batch_id(self) -> str:
+        """A stable id of this batch: the same across claims, releases, retries and
+        processes (a backend that can deduplicate uses it)."""
+        return _ready_name(self.path.name)
+
     def done(self) -> None:
         """Sent (or deliberately discarded): delete it."""
-        self.path.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            self.path.unlink(missing_ok=True)
 
     def release(self) -> None:
         """Not sent this time: put it back for a later attempt."""
-        with self.store._lock, contextlib.suppress(FileNotFoundError):
-            os.replace(self.path, self.store.ready / _ready_name(self.path.name))
+        with self.store._lock, contextlib.suppress(OSError):
+            os.replace(self.path, self.store.ready / self.batch_id)
 
     def quarantine(self, reason: str) -> None:
-        self.store.quarantine_dir.mkdir(parents=True, exist_ok=True)
-        with contextlib.suppress(FileNotFoundError):
-            os.replace(self.path, self.store.quarantine_dir / _ready_name(self.path.name))
+        with contextlib.suppress(OSError):
+            make_private_dir(self.store.quarantine_dir)
+            os.replace(self.path, self.store.quarantine_dir / self.batch_id)
         internal_log.error(
             "spool.quarantine", "spool file %s quarantined: %s", self.path.name, reason
         )
 
 
 class SpoolStore:
-    """A spool directory: ``ready/``, ``claimed/``, ``quarantine/`` and ``stats.json``."""
+    """A spool directory: ``ready/``, ``claimed/``, ``quarantine/``, ``owners/`` and
+    ``stats.json``."""
 
     def __init__(self, directory: Path, *, max_bytes: int, max_age: float) -> None:
         self.directory = directory
         self.ready = directory / "ready"
         self.claimed = directory / "claimed"
         self.quarantine_dir = directory / "quarantine"
+        self.owners = directory / "owners"
         self.max_bytes = max_bytes
         self.max_age = max_age
         self._lock = threading.Lock()
+        self.problem: str | None = None
+        """Why the directory could not be used last time (``None``: it could)."""
+        self._problem_at = 0.0
+        self.unsaved_drops: dict[str, dict[str, int]] = {}
+        """Drops this process counted but could not record in ``stats.json``."""
+
+    # -- health -----------------------------------------------------------------------------
+
+    @property
+    def usable(self) -> bool:
+        """Whether batches can be kept here; after a failure, tried again every 30 s."""
+        return self.problem is None or time.monotonic() - self._problem_at > _PROBLEM_RETRY
+
+    def prepare(self) -> bool:
+        """Create the directories (``0700``); ``False`` (reported) if that is impossible."""
+        try:
+            for directory in (self.directory, self.ready, self.claimed):
+                make_private_dir(directory)
+        except OSError as error:
+            self._failed("cannot create the spool", error)
+            return False
+        return True
+
+    def _failed(self, what: str, error: OSError) -> None:
+        self.problem = f"{what} {self.directory}: {error.strerror or error}"
+        self._problem_at = time.monotonic()
+        internal_log.error(
+            "spool.unusable",
+            "%s; telemetry the backend does not take cannot be kept (live delivery goes on)",
+            self.problem,
+        )
 
     # -- writing ----------------------------------------------------------------------------
 
     def write(self, signal: str, payload: bytes) -> bool:
         """Store one batch; returns ``False`` (and counts it) if it cannot be kept."""
+        return self._write(signal, payload, claim=False) is not None
+
+    def keep_claimed(self, signal: str, payload: bytes) -> ClaimedBatch | None:
+        """Store one batch as claimed by this process (the batch it is sending right now):
+        nobody sends it while we live; once we are gone it is recovered like any claim."""
+        return self._write(signal, payload, claim=True)
+
+    def _write(self, signal: str, payload: bytes, *, claim: bool) -> ClaimedBatch | None:
         size = _HEADER.size + len(payload)
         if size > self.max_bytes:
             self._count_drop("too_large", 1, size)
-            return False
+            return None
         header = _HEADER.pack(
             _MAGIC, _VERSION, SIGNALS.index(signal), len(payload), zlib.crc32(payload)
         )
         name = f"{time.time_ns():020d}-{os.getpid()}-{uuid.uuid4().hex[:8]}.{signal}"
+        tmp = self.ready / f".tmp-{name}"
         try:
-            self.ready.mkdir(parents=True, exist_ok=True)
+            if not self.ready.is_dir() or (claim and not self.claimed.is_dir()):
+                for directory in (self.directory, self.ready, self.claimed):
+                    make_private_dir(directory)
+            target = self.claimed / f"{name}.{self._owner()}" if claim else self.ready / name
             with self._lock:
                 self._make_room(size)
-                tmp = self.ready / f".tmp-{name}"
-                with open(tmp, "wb") as handle:
-                    handle.write(header)
-                    handle.write(payload)
-                    handle.flush()
-                    os.fsync(handle.fileno())
-                os.replace(tmp, self.ready / name)
-                _fsync_dir(self.ready)
+                write_private(tmp, header + payload)
+                os.replace(tmp, target)
+                _fsync_dir(target.parent)
         except OSError as error:
-            internal_log.error("spool.write", "cannot write to the spool %s: %s", self.ready, error)
-            with contextlib.suppress(OSError, UnboundLocalError):
+            self._failed("cannot write to the spool", error)
+            with contextlib.suppress(OSError):
                 tmp.unlink(missing_ok=True)
             self._count_drop("write_failed", 1, size)
-            return False
-        return True
+            return None
+        self.problem = None
+        return ClaimedBatch(self, target, signal, _created_ns(name))
 
     def _make_room(self, incoming: int) -> None:
         """Expire old batches, then drop the oldest until ``incoming`` fits the budget.
@@ -163,24 +224,37 @@ class SpoolStore:
     # -- reading ----------------------------------------------------------------------------
 
     def claim_next(self, signals: tuple[str, ...] = SIGNALS) -> ClaimedBatch | None:
-        """Claim the oldest ready batch of ``signals`` (atomic rename), or ``None``.
+        """Claim the oldest ready batch of ``signals`` (atomic rename), or ``None`` (also
+        when the spool cannot be used: that is reported, never raised).
 
         Only names are listed (the creation time is in the name), so claiming from a large
         spool costs one directory listing, not a ``stat`` per file."""
-        self.claimed.mkdir(parents=True, exist_ok=True)
-        for path in self._ready_paths():
+        paths = self._ready_paths()
+        if not paths:
+            return None
+        try:
+            make_private_dir(self.claimed)
+            owner = self._owner()
+        except OSError as error:
+            self._failed("cannot claim from the spool", error)
+            return None
+        for path in paths:
             signal = path.suffix.lstrip(".")
             if signal not in signals:
                 continue
             if self._age(path) > self.max_age:
                 self._drop_expired(path)
                 continue
-            target = self.claimed / f"{path.name}.{os.getpid()}"
+            target = self.claimed / f"{path.name}.{owner}"
             try:
                 with self._lock:
                     os.replace(path, target)
+                    os.utime(target)  # the claim's time, for CLAIM_EXPIRY
             except FileNotFoundError:
                 continue  # another process claimed it first
+            except OSError as error:
+                self._failed("cannot claim from the spool", error)
+                return None
             return ClaimedBatch(self, target, signal, _created_ns(path.name))
         return None
 
@@ -188,33 +262,83 @@ class SpoolStore:
         try:
             size = path.stat().st_size
             path.unlink()
-        except FileNotFoundError:
+        except OSError:
             return
         self._count_drop("expired", 1, size)
 
     def recover_stale_claims(self) -> int:
-        """Return claims of processes that no longer exist to ``ready/``; remove leftover
-        temporary files of crashed writes. Returns how many claims were recovered."""
+        """Return claims whose owner is gone (its lock is free) or that are older than
+        ``CLAIM_EXPIRY`` to ``ready/``; remove leftover temporary files of crashed writes and
+        the lock files of dead owners. Returns how many claims were recovered. Never raises."""
         recovered = 0
+        mine = _OWNERS.get(self.directory)
+        alive: dict[str, bool] = {}
         for path in _list(self.claimed):
-            pid = path.suffix.lstrip(".")
-            if pid.isdigit() and not _alive(int(pid)):
-                with contextlib.suppress(FileNotFoundError):
-                    os.replace(path, self.ready / _ready_name(path.name))
-                    recovered += 1
+            owner = path.name.rpartition(".")[2]
+            if owner in SIGNALS or (mine is not None and owner == mine[0]):
+                continue
+            if owner not in alive:
+                alive[owner] = self._owner_alive(owner)
+            if alive[owner] and not _older_than(path, CLAIM_EXPIRY):
+                continue
+            with contextlib.suppress(OSError):
+                os.replace(path, self.ready / _ready_name(path.name))
+                recovered += 1
+        for path in _list(self.owners):
+            owner = path.name.removesuffix(".lock")
+            # a lock file with no claims is removed only once it is old: its owner may be
+            # between creating it and locking it
+            if not alive.get(owner, True) or (
+                owner not in alive and _older_than(path, 60.0) and not is_held(path)
+            ):
+                with contextlib.suppress(OSError):
+                    path.unlink()
         for path in _list(self.ready):
-            if path.name.startswith(".tmp-") and not _alive(_writer_pid(path.name)):
-                path.unlink(missing_ok=True)
+            if path.name.startswith(".tmp-") and (
+                not _alive(_writer_pid(path.name)) or _older_than(path, CLAIM_EXPIRY)
+            ):
+                with contextlib.suppress(OSError):
+                    path.unlink(missing_ok=True)
         return recovered
+
+    def _owner_alive(self, owner: str) -> bool:
+        if owner.isdigit():  # a claim of an older version: by pid only
+            return _alive(int(owner))
+        return is_held(self.owners / f"{owner}.lock")
+
+    def _owner(self) -> str:
+        """This process's owner id in this directory; takes its life-long lock on first use."""
+        held = _OWNERS.get(self.directory)
+        if held is None:
+            make_private_dir(self.owners)
+            owner = f"{os.getpid()}x{uuid.uuid4().hex[:8]}"
+            fd = try_lock(self.owners / f"{owner}.lock")
+            if fd is None:  # pragma: no cover - a fresh random name nobody else has
+                raise OSError(errno.EAGAIN, "cannot lock a new owner file")
+            held = _OWNERS.setdefault(self.directory, (owner, fd))
+        return held[0]
+
+    def has_ready(self) -> bool:
+        """Whether any batch waits to be claimed."""
+        return bool(self._ready_paths())
+
+    def has_foreign_claims(self) -> bool:
+        """Whether batches are claimed by other processes (still sending, or gone)."""
+        mine = _OWNERS.get(self.directory)
+        return any(
+            mine is None or not path.name.endswith(f".{mine[0]}") for path in _list(self.claimed)
+        )
 
     def purge(self, reason: str) -> int:
         """Delete every ready batch (e.g. the user opted out); returns how many."""
-        files = self._ready_files()
-        for path, _ in files:
-            path.unlink(missing_ok=True)
-        if files:
-            self._count_drop(reason, len(files), sum(size for _, size in files))
-        return len(files)
+        deleted = []
+        for path, size in self._ready_files():
+            with contextlib.suppress(OSError):
+                path.unlink()
+                deleted.append(size)
+        if deleted:
+            self._count_drop(reason, len(deleted), sum(deleted))
+        return len(deleted)
 
     def stats(self) -> SpoolStats:
         """Batches on disk waiting to be sent: ready ones and ones a sender holds right now."""
@@ -267,30 +391,63 @@ class SpoolStore:
             return {}
 
     def _count_drop(self, reason: str, batches: int, size: int) -> None:
-        internal_log.warning(
-            f"spool.drop.{reason}",
-            "spool dropped %d batch(es), %d bytes: %s",
-            batches,
-            size,
-            reason,
-        )
-        drops = self._read_drops()
-        entry = drops.setdefault(reason, {"batches": 0, "bytes": 0})
-        entry["batches"] += batches
-        entry["bytes"] += size
+        if reason != "write_failed":  # that one was reported with its cause
+            internal_log.warning(
+                f"spool.drop.{reason}",
+                "spool dropped %d batch(es), %d bytes: %s",
+                batches,
+                size,
+                reason,
+            )
         try:
-            self.directory.mkdir(parents=True, exist_ok=True)
-            tmp = self._stats_path.with_name(f".stats-{uuid.uuid4().hex}")
-            tmp.write_text(json.dumps(drops, indent=2, sort_keys=True), encoding="utf-8")
-            os.replace(tmp, self._stats_path)
+            make_private_dir(self.directory)
+            # read-modify-write under a lock shared by every process using this spool
+            with exclusive(self.directory / "stats.lock"):
+                drops = self._read_drops()
+                _add(drops, reason, batches, size)
+                tmp = self._stats_path.with_name(f".stats-{uuid.uuid4().hex}")
+                write_private(tmp, json.dumps(drops, indent=2, sort_keys=True).encode(), sync=False)
+                os.replace(tmp, self._stats_path)
         except OSError as error:
-            internal_log.error("spool.stats", "cannot update %s: %s", self._stats_path, error)
+            if self.problem is None:  # otherwise already reported with its cause
+                internal_log.error("spool.stats", "cannot update %s: %s", self._stats_path, error)
+            _add(self.unsaved_drops, reason, batches, size)
+
+
+_OWNERS: dict[Path, tuple[str, int]] = {}
+"""Per spool directory: this process's owner id and the fd holding its life-long lock."""
+
+
+def _forget_owners() -> None:
+    """In a forked child: the parent's owner locks are not ours (close our copies, so the
+    parent's claims are judged by the parent's life alone)."""
+    for _, fd in _OWNERS.values():
+        with contextlib.suppress(OSError):
+            os.close(fd)
+    _OWNERS.clear()
+
+
+if hasattr(os, "register_at_fork"):  # pragma: no branch - absent on Windows only
+    os.register_at_fork(after_in_child=_forget_owners)
+
+
+def _add(drops: dict[str, dict[str, int]], reason: str, batches: int, size: int) -> None:
+    entry = drops.setdefault(reason, {"batches": 0, "bytes": 0})
+    entry["batches"] += batches
+    entry["bytes"] += size
+
+
+def _older_than(path: Path, seconds: float) -> bool:
+    try:
+        return time.time() - path.stat().st_mtime > seconds
+    except OSError:
+        return False
 
 
 def _list(directory: Path) -> Iterator[Path]:
     try:
         yield from (Path(entry.path) for entry in os.scandir(directory))
-    except FileNotFoundError:
+    except OSError:
         return
 
 
@@ -305,9 +462,9 @@ def _writer_pid(tmp_name: str) -> int:
 
 
 def _ready_name(name: str) -> str:
-    """``<created>-<pid>-<rand>.<signal>[.<claimer pid>]`` -> the ready-file name."""
+    """``<created>-<pid>-<rand>.<signal>[.<owner>]`` -> the ready-file name."""
     stem, _, suffix = name.rpartition(".")
-    return stem if suffix.isdigit() else name
+    return name if suffix in SIGNALS or not stem else stem
 
 
 def _alive(pid: int) -> bool:
