@@ -42,6 +42,7 @@ FRONT = {
 
 REFUSAL = {
     "automagik_telemetry.spool",
+    "automagik_telemetry.spool.files",
     "automagik_telemetry.spool.layout",
     "automagik_telemetry.spool.store",
 }

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from automagik_telemetry.spool.decode import decode_spans
-from automagik_telemetry.spool.store import SpoolStore
+from automagik_telemetry.spool.store import ClaimedBatch, SpoolStore
 from tests.reliability.conftest import all_once, arrived, produce, reliable, wait_until
 from tests.support.otlp_receiver import OTLPReceiver
 from tests.support.raw_server import black_hole, raw_server
@@ -75,8 +75,9 @@ def test_a_black_hole_under_load_drops_nothing_that_fits_the_spool(
 def test_a_batch_still_in_flight_at_shutdown_is_spooled(
     receiver: OTLPReceiver, spool_dir: Path
 ) -> None:
-    """The endpoint never answers the last attempt before exit: the batch is spooled for the
-    next start instead of dying with the process."""
+    """The endpoint never answers the last attempt before exit: the batch is kept on disk as
+    this process's claim (recovered by the next start or sender once the process is gone)
+    instead of dying with it."""
     receiver.stop()
     handle = reliable(receiver, spool_dir, timeout=30.0)
     with raw_server(black_hole, receiver.port) as server:
@@ -84,6 +85,7 @@ def test_a_batch_still_in_flight_at_shutdown_is_spooled(
         handle.shutdown(timeout=5)
         assert server.connections == 1  # it was sent, and never answered
         store = SpoolStore(next(spool_dir.glob("*/otlp-*")), max_bytes=10**7, max_age=3600)
-        batch = store.claim_next()
-        assert batch is not None
+        assert store.stats().batches == 1
+        (claimed,) = (store.directory / "claimed").iterdir()
+        batch = ClaimedBatch(store, claimed, "traces", 0)
         assert sorted(span.name for span in decode_spans(batch.read())) == sorted(names)

@@ -10,8 +10,9 @@ the backend marked down; or logged as rejected), and batches that come while it 
 straight to the spool. A slow endpoint is never asked twice for the same batch by this: the
 attempt in flight is not repeated, only left to finish.
 
-At shutdown ``finish`` waits for the attempt in flight until its deadline, then spools the batch
-itself (if the endpoint took it after all, it gets it once more from the spool: at least once).
+At shutdown ``finish`` waits for the attempt in flight until its deadline; the spool has kept a
+copy of its batch (``spool/inflight.py``), which the attempt settles if it ends in time and which
+is replayed after the process is gone if it does not.
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ class _Attempt:
     done: threading.Event = field(default_factory=threading.Event)
     delivery: Delivery | None = None
     owner: str = "caller"
-    """``caller`` waits for it; ``sender`` settles it when it ends; ``shutdown`` spooled it."""
+    """``caller`` waits for it; ``sender`` settles it when it ends."""
 
 
 class LiveSender:
@@ -84,17 +85,13 @@ class LiveSender:
             return attempt.delivery
 
     def finish(self, timeout: float) -> None:
-        """Shutdown: wait up to ``timeout`` for the attempts in flight, then settle those still
-        in flight as not taken (their batches go to the spool) instead of leaving them to a
-        thread about to die."""
+        """Shutdown: wait up to ``timeout`` for the attempts in flight. One still in flight then
+        is left to settle its own batch if it ends before the process does; the spool has kept
+        a copy of it as this process's claim meanwhile (``spool/inflight.py``), so it is sent
+        once: deleted if the attempt is taken, replayed after this process is gone if not."""
         deadline = time.monotonic() + timeout
         for attempt in list(self._pending):
             attempt.done.wait(max(0.0, deadline - time.monotonic()))
-            with self._lock:
-                if attempt.delivery is not None or attempt.owner != "sender":
-                    continue
-                attempt.owner = "shutdown"
-            attempt.settle_late(Delivery.retry("still in flight at shutdown"))
 
     def _step(self) -> None:
         attempt = self._jobs.get()

@@ -34,7 +34,11 @@ from .consent_gate import (
 from .exporters import DeliveringLogExporter, DeliveringMetricExporter, DeliveringSpanExporter
 from .processors import BufferedLogRecordProcessor, BufferedSpanProcessor
 
-__all__ = ["DEFAULT_BATCH_SIZE", "DeliveryStage"]
+__all__ = ["DEFAULT_BATCH_SIZE", "HANDOFF_GRACE", "DeliveryStage"]
+
+HANDOFF_GRACE = 0.1
+"""Seconds an exiting short run lets a live attempt in flight end (half of it waiting for the
+attempt): a healthy endpoint answers well within it, a dead one costs at most this."""
 
 DEFAULT_BATCH_SIZE = 512
 
@@ -129,7 +133,10 @@ class DeliveryStage:
             processor.shutdown(max(0.0, deadline - time.monotonic()), flush=not handoff)
         if self.spool is not None:
             self.spool.in_flight.keep_all()
-            self.spool.stop(0.0 if handoff else max(0.0, min(1.0, deadline - time.monotonic())))
+            # Handing off, a live attempt in flight gets a moment (HANDOFF_GRACE) to end: its
+            # kept copy is then settled here, not replayed later (a duplicate over OTLP).
+            limit = HANDOFF_GRACE if handoff else 1.0
+            self.spool.stop(max(0.0, min(limit, deadline - time.monotonic())))
         self.backend.shutdown()
 
     def start_sender(self) -> bool:
