@@ -32,7 +32,8 @@ from typing import Any
 
 __all__ = ["Sender", "main"]
 
-_CLAIMS_WAIT = 5.0  # seconds to wait for the exiting program's claims to become recoverable
+_CLAIMS_WAIT = 15.0  # seconds to wait for the exiting program's claims to become recoverable
+# (its exit can take seconds on a loaded machine: interpreter teardown, other atexit hooks)
 _SLICE = 0.05  # seconds between looks at the nudge file while backing off
 
 
