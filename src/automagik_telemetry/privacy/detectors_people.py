@@ -44,7 +44,7 @@ _PARTICLE = r"(?:van der|van den|van|von|de la|de|del|della|da|do|dos|das|di|du|
 _NAME = rf"{_WORD}(?:[ ]+(?:{_PARTICLE}[ ]+)?{_WORD}){{0,3}}"
 _TITLE = (
     r"(?:(?:Mr|Mrs|Ms|Dr|Prof|Sr|Sra|Srta|Mme|Mlle|M|Ing|Mgr|Sig|Sig\.ra|Pan|Pani|Herr|Frau"
-    r"|Señor|Señora|Signor|Signora|paní|pane|pan|Hr|Fr|Dott|Dott\.ssa|Avv|Ing|Geom|Rag"
+    r"|Señor|Señora|Signor|Signora|paní|pani|pane|pan|Hr|Fr|Dott|Dott\.ssa|Avv|Ing|Geom|Rag"
     r"|Mag|Bc|PhDr|MUDr|JUDr|RNDr|Sir|Dame|Lic|Mtro|Dra|Eng|Rev)\.?[ ]+)?"
 )
 _SALUTATION = (
@@ -82,7 +82,8 @@ _JSON_KEYS = (
 )
 _JSON_NAME = re.compile(rf"[\"'](?i:{_JSON_KEYS})[\"'][ ]*[:=][ ]*[\"'](?P<n>{_TITLE}{_NAME})[\"']")
 _LAST_FIRST = re.compile(
-    rf"(?<![\w,] )(?P<last>{_WORD}), (?P<first>{_WORD})(?=[ ]+[{_LO}]|[ ]*[.;:!?)]|[ ]*$)"
+    rf"(?<![\w,] )(?:{_PARTICLE} )?(?P<last>{_WORD}), (?P<first>{_WORD})(?: {_WORD})?"
+    rf"(?=[ ]+[{_LO}]|[ ]*[.;:!?)]|[ ]*$)"
 )
 """``Smith, John requested…``: not inside a list of capitalised words (``Paris, Rome,
 Berlin``), and followed by a lower-case word, punctuation or the end."""
@@ -215,7 +216,7 @@ def _lexicon_names(text: str) -> Iterator[Finding]:
             given, surnames = lexicon()  # loaded on the first candidate only
             known = (first in given) + (last in surnames)
             if pattern is _LAST_FIRST and (known or _verb_after(text, match)):
-                found.append((match.start("last"), match.end("first"), "name"))
+                found.append((match.start(), match.end(), "name"))
             elif known == 2:
                 found.append((match.start("first"), match.end("last"), "name"))
     yield from _merge(found)
