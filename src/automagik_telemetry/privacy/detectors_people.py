@@ -47,6 +47,7 @@ _TITLE = (
     r"|Señor|Señora|Signor|Signora|paní|pani|pane|pan|Hr|Fr|Dott|Dott\.ssa|Avv|Ing|Geom|Rag"
     r"|Mag|Bc|PhDr|MUDr|JUDr|RNDr|Sir|Dame|Lic|Mtro|Dra|Eng|Rev)\.?[ ]+)?"
 )
+_TITLE_RE = re.compile(_TITLE)
 _SALUTATION = (
     r"(?:Dear|Hi|Hello|Hey|Greetings|Thanks|Thank you|Cheers|Hallo|Liebe|Lieber|Sehr geehrte"
     r"|Sehr geehrter|Guten Tag|Bonjour|Cher|Chère|Salut|Hola|Estimado|Estimada|Querido|Querida"
@@ -175,10 +176,10 @@ def _fold(word: str) -> str:
 
 
 def _strip_title(start: int, value: str) -> tuple[int, str]:
-    title = re.match(_TITLE, value)
-    if title is not None and title.end() < len(value):
-        return start + title.end(), value[title.end() :]
-    return start, value
+    """``value`` without a leading title (``Dr.``, ``paní``): the title stays in the text.
+    A title ends with a space and a name follows it, so it never takes the whole value."""
+    cut = len(value) - len(_TITLE_RE.sub("", value, count=1))
+    return start + cut, value[cut:]
 
 
 def _is_name(value: str) -> bool:
