@@ -15,7 +15,7 @@ import sys
 
 import pytest
 
-from automagik_telemetry.privacy import Redactor, ScrubbingOptions
+from automagik_telemetry.privacy import DETECTOR_NAMES, Redactor, ScrubbingOptions
 from automagik_telemetry.privacy.detectors_vendor import base62_crc32
 from automagik_telemetry.privacy.phones import is_date, is_international_phone, is_national_phone
 
@@ -201,3 +201,15 @@ def test_phone_library_is_not_loaded_for_text_without_digit_runs() -> None:
     # the child runs without coverage (pytest-cov's hooks would make it write data files)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("COV_CORE", "COVERAGE"))}
     subprocess.run([sys.executable, "-c", code], check=True, env=env, timeout=120)
+
+
+@pytest.mark.parametrize(
+    ("only", "text", "expected"),
+    [
+        ("email", "mail maria@example.com now", "mail <email> now"),  # inner triggers only
+        ("jwt", "token eyJhbGciOi.eyJzdWIiOi.c2ln ok", "token <jwt> ok"),  # word triggers only
+    ],
+)
+def test_one_detector_alone_still_finds_its_kind(only: str, text: str, expected: str) -> None:
+    options = ScrubbingOptions(disabled=[name for name in DETECTOR_NAMES if name != only])
+    assert Redactor(options).redact_text(text) == expected

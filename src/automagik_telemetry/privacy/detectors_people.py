@@ -144,7 +144,7 @@ _NAME_TRIGGERS = (
       "geachte", "здравствуйте", "уважаем", "дорог", "привет"),
     *("assigned", "ship", "deliver", "bill to", "sold to", "by ", "on behalf", "zugewiesen",
       "attribué", "asignado", "assegnato", "atribuído", "przypisane", "přiřazeno", "tildelt",
-      "назначено", "_name\"", "name\"", "surname"),
+      "назначено", "_name", "surname"),
     *(label + end for label in _LABELS for end in (":", "\":", "':", "=", " :")),
 )  # fmt: skip
 """Lower-case literals one of which a cued name needs: salutations, role phrases, and the
@@ -401,13 +401,13 @@ def name_detectors() -> list[Detector]:
     """Cued names (triggered by the cue words), then lexicon names (two capitalised words in
     a row)."""
     return [
-        Detector("name", _cued_names, _NAME_TRIGGERS),
+        Detector("name", _cued_names, _NAME_TRIGGERS, inner=("_name",)),
         Detector("name", _lexicon_names, probe=_PAIR),
     ]
 
 
 def address_detector() -> Detector:
-    return Detector("address", _addresses, _ADDRESS_TRIGGERS + _KEY_TRIGGERS)
+    return Detector("address", _addresses, _ADDRESS_TRIGGERS + _KEY_TRIGGERS, inner=_SUFFIX_WORDS)
 
 
 def slash_address_detector() -> Detector:
