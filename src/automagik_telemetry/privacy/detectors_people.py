@@ -315,6 +315,10 @@ _KEY_TRIGGERS = (
     "street", "addr", "ship", "deliver", "доставка", "адрес", "strasse", "straße", "rue",
     "calle", "via", "rua", "ulica", "adres", "direcc", "dirección", "indirizzo", "endere",
 )  # fmt: skip
+_EN_STREET_WORDS = tuple(
+    sorted({word.lower() for word in re.sub(r"[s]?\?", "", _STREET_EN).split("|")})
+)
+"""The English street types as lower-case triggers (``street``, ``st``, ``prairie``…)."""
 _NUMBER_THEN_WORD = re.compile(rf"\d[A-Za-z]?[ ]+[{_UP}][{_LO}]")
 _SUFFIX_WORDS = (
     *(
@@ -414,13 +418,26 @@ def slash_address_detector() -> Detector:
     """``Vodičkova 681/14``: Czech and Slovak house numbers, without a street word."""
     return Detector(
         "address", regex_finder(_ADDRESS_SLASH, "address"), ("/",), min_digits=2,
-        probe=_ADDRESS_SLASH,
+        gate=_digit_slash, probe=_ADDRESS_SLASH,
     )  # fmt: skip
+
+
+_DIGIT_SLASH = re.compile(r"[0-9]/[0-9]")
+
+
+def _digit_slash(text: str) -> bool:
+    """``681/14``: a digit, a slash and a digit, found by a pattern that starts with a
+    character set (which the regex engine skips through quickly)."""
+    return _DIGIT_SLASH.search(text) is not None
 
 
 def english_address_detector() -> Detector:
     """House number first (``12 Baker Street``): looked for in text with a digit followed by
     a capitalised word, whatever the street type."""
     return Detector(
-        "address", regex_finder(_ADDRESS_EN, "address"), min_digits=1, probe=_NUMBER_THEN_WORD
+        "address",
+        regex_finder(_ADDRESS_EN, "address"),
+        _EN_STREET_WORDS,
+        min_digits=1,
+        probe=_NUMBER_THEN_WORD,
     )
