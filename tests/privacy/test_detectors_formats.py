@@ -15,9 +15,9 @@ import sys
 
 import pytest
 
-from automagik_telemetry.privacy import Redactor, ScrubbingOptions
+from automagik_telemetry.privacy import DETECTOR_NAMES, Redactor, ScrubbingOptions
 from automagik_telemetry.privacy.detectors_vendor import base62_crc32
-from automagik_telemetry.privacy.phones import is_international_phone, is_national_phone
+from automagik_telemetry.privacy.phones import is_date, is_international_phone, is_national_phone
 
 REDACTOR = Redactor()
 
@@ -136,6 +136,7 @@ KEPT = [
     "idSK2f9e0c5b7a4d4e1f8c3b6a9d0e7f1c2a",  # a shape glued to a word
     "mixed 15.01-2024 separators",
     "short 15.01.202 year",
+    "code (999) 12345678 x",  # no country +999
     "port 8080 8443 9000",
     "cpf 529.982.247-24",
     # four-part versions
@@ -178,6 +179,8 @@ def test_a_number_no_plan_accepts_is_not_a_national_phone() -> None:
     assert not is_national_phone("00 12 34 56 78")  # "00": an international prefix, bad code
     assert not is_national_phone("000 000 00")
     assert not is_international_phone("0")
+    assert not is_national_phone("abc")  # no number at all
+    assert not is_date("15.01.202")  # a three-digit year
 
 
 def test_base62_crc32_is_the_github_checksum_shape() -> None:
@@ -198,3 +201,15 @@ def test_phone_library_is_not_loaded_for_text_without_digit_runs() -> None:
     # the child runs without coverage (pytest-cov's hooks would make it write data files)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("COV_CORE", "COVERAGE"))}
     subprocess.run([sys.executable, "-c", code], check=True, env=env, timeout=120)
+
+
+@pytest.mark.parametrize(
+    ("only", "text", "expected"),
+    [
+        ("email", "mail maria@example.com now", "mail <email> now"),  # inner triggers only
+        ("jwt", "token eyJhbGciOi.eyJzdWIiOi.c2ln ok", "token <jwt> ok"),  # word triggers only
+    ],
+)
+def test_one_detector_alone_still_finds_its_kind(only: str, text: str, expected: str) -> None:
+    options = ScrubbingOptions(disabled=[name for name in DETECTOR_NAMES if name != only])
+    assert Redactor(options).redact_text(text) == expected

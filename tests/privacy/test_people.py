@@ -28,7 +28,15 @@ NAMES = [
     ("Zampa, Raffaellino requested a refund", "Zampa, Raffaellino"),
     ("refund approved for Emily Clark yesterday", "Emily Clark"),
     ("Vážená paní Nováková, děkujeme", "Nováková"),
+    ("Dear Dr. Anna Smith, thank you", "Anna Smith"),
+    ("ship to: pani Monika Franiak", "Monika Franiak"),
+    ("da Cunha, Raul requested a refund", "da Cunha, Raul"),
 ]
+
+
+def test_every_name_in_a_text_is_replaced_and_titles_are_kept() -> None:
+    out = REDACTOR.redact_text("Dear Dr. Anna Smith, ticket 12 assigned to María García")
+    assert out == "Dear Dr. <name>, ticket 12 assigned to <name>"
 
 
 @pytest.mark.parametrize(("text", "name"), NAMES)

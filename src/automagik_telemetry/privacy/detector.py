@@ -56,6 +56,10 @@ class Detector:
     triggers: tuple[str, ...] = ()
     """Lower-case substrings; at least one must occur in the lower-cased text (none: no
     substring needed). A superset is fine: the finder decides."""
+    inner: tuple[str, ...] = ()
+    """Those of ``triggers`` that may start inside a word (``password`` in
+    ``db_password``, ``gade`` in ``Nørregade``). The others are only looked for where a
+    word starts, which the scanner tests far faster."""
     min_digits: int = 0
     """Fewer ASCII digits in the text than this: cannot match."""
     gate: Callable[[str], bool] | None = None

@@ -44,9 +44,10 @@ _PARTICLE = r"(?:van der|van den|van|von|de la|de|del|della|da|do|dos|das|di|du|
 _NAME = rf"{_WORD}(?:[ ]+(?:{_PARTICLE}[ ]+)?{_WORD}){{0,3}}"
 _TITLE = (
     r"(?:(?:Mr|Mrs|Ms|Dr|Prof|Sr|Sra|Srta|Mme|Mlle|M|Ing|Mgr|Sig|Sig\.ra|Pan|Pani|Herr|Frau"
-    r"|Señor|Señora|Signor|Signora|paní|pane|pan|Hr|Fr|Dott|Dott\.ssa|Avv|Ing|Geom|Rag"
+    r"|Señor|Señora|Signor|Signora|paní|pani|pane|pan|Hr|Fr|Dott|Dott\.ssa|Avv|Ing|Geom|Rag"
     r"|Mag|Bc|PhDr|MUDr|JUDr|RNDr|Sir|Dame|Lic|Mtro|Dra|Eng|Rev)\.?[ ]+)?"
 )
+_TITLE_RE = re.compile(_TITLE)
 _SALUTATION = (
     r"(?:Dear|Hi|Hello|Hey|Greetings|Thanks|Thank you|Cheers|Hallo|Liebe|Lieber|Sehr geehrte"
     r"|Sehr geehrter|Guten Tag|Bonjour|Cher|Chère|Salut|Hola|Estimado|Estimada|Querido|Querida"
@@ -82,7 +83,8 @@ _JSON_KEYS = (
 )
 _JSON_NAME = re.compile(rf"[\"'](?i:{_JSON_KEYS})[\"'][ ]*[:=][ ]*[\"'](?P<n>{_TITLE}{_NAME})[\"']")
 _LAST_FIRST = re.compile(
-    rf"(?<![\w,] )(?P<last>{_WORD}), (?P<first>{_WORD})(?=[ ]+[{_LO}]|[ ]*[.;:!?)]|[ ]*$)"
+    rf"(?<![\w,] )(?:{_PARTICLE} )?(?P<last>{_WORD}), (?P<first>{_WORD})(?: {_WORD})?"
+    rf"(?=[ ]+[{_LO}]|[ ]*[.;:!?)]|[ ]*$)"
 )
 """``Smith, John requested…``: not inside a list of capitalised words (``Paris, Rome,
 Berlin``), and followed by a lower-case word, punctuation or the end."""
@@ -142,7 +144,7 @@ _NAME_TRIGGERS = (
       "geachte", "здравствуйте", "уважаем", "дорог", "привет"),
     *("assigned", "ship", "deliver", "bill to", "sold to", "by ", "on behalf", "zugewiesen",
       "attribué", "asignado", "assegnato", "atribuído", "przypisane", "přiřazeno", "tildelt",
-      "назначено", "_name\"", "name\"", "surname"),
+      "назначено", "_name", "surname"),
     *(label + end for label in _LABELS for end in (":", "\":", "':", "=", " :")),
 )  # fmt: skip
 """Lower-case literals one of which a cued name needs: salutations, role phrases, and the
@@ -174,10 +176,10 @@ def _fold(word: str) -> str:
 
 
 def _strip_title(start: int, value: str) -> tuple[int, str]:
-    title = re.match(_TITLE, value)
-    if title is not None and title.end() < len(value):
-        return start + title.end(), value[title.end() :]
-    return start, value
+    """``value`` without a leading title (``Dr.``, ``paní``): the title stays in the text.
+    A title ends with a space and a name follows it, so it never takes the whole value."""
+    cut = len(value) - len(_TITLE_RE.sub("", value, count=1))
+    return start + cut, value[cut:]
 
 
 def _is_name(value: str) -> bool:
@@ -215,7 +217,7 @@ def _lexicon_names(text: str) -> Iterator[Finding]:
             given, surnames = lexicon()  # loaded on the first candidate only
             known = (first in given) + (last in surnames)
             if pattern is _LAST_FIRST and (known or _verb_after(text, match)):
-                found.append((match.start("last"), match.end("first"), "name"))
+                found.append((match.start(), match.end(), "name"))
             elif known == 2:
                 found.append((match.start("first"), match.end("last"), "name"))
     yield from _merge(found)
@@ -313,6 +315,10 @@ _KEY_TRIGGERS = (
     "street", "addr", "ship", "deliver", "доставка", "адрес", "strasse", "straße", "rue",
     "calle", "via", "rua", "ulica", "adres", "direcc", "dirección", "indirizzo", "endere",
 )  # fmt: skip
+_EN_STREET_WORDS = tuple(
+    sorted({word.lower() for word in re.sub(r"[s]?\?", "", _STREET_EN).split("|")})
+)
+"""The English street types as lower-case triggers (``street``, ``st``, ``prairie``…)."""
 _NUMBER_THEN_WORD = re.compile(rf"\d[A-Za-z]?[ ]+[{_UP}][{_LO}]")
 _SUFFIX_WORDS = (
     *(
@@ -399,26 +405,39 @@ def name_detectors() -> list[Detector]:
     """Cued names (triggered by the cue words), then lexicon names (two capitalised words in
     a row)."""
     return [
-        Detector("name", _cued_names, _NAME_TRIGGERS),
+        Detector("name", _cued_names, _NAME_TRIGGERS, inner=("_name",)),
         Detector("name", _lexicon_names, probe=_PAIR),
     ]
 
 
 def address_detector() -> Detector:
-    return Detector("address", _addresses, _ADDRESS_TRIGGERS + _KEY_TRIGGERS)
+    return Detector("address", _addresses, _ADDRESS_TRIGGERS + _KEY_TRIGGERS, inner=_SUFFIX_WORDS)
 
 
 def slash_address_detector() -> Detector:
     """``Vodičkova 681/14``: Czech and Slovak house numbers, without a street word."""
     return Detector(
         "address", regex_finder(_ADDRESS_SLASH, "address"), ("/",), min_digits=2,
-        probe=_ADDRESS_SLASH,
+        gate=_digit_slash, probe=_ADDRESS_SLASH,
     )  # fmt: skip
+
+
+_DIGIT_SLASH = re.compile(r"[0-9]/[0-9]")
+
+
+def _digit_slash(text: str) -> bool:
+    """``681/14``: a digit, a slash and a digit, found by a pattern that starts with a
+    character set (which the regex engine skips through quickly)."""
+    return _DIGIT_SLASH.search(text) is not None
 
 
 def english_address_detector() -> Detector:
     """House number first (``12 Baker Street``): looked for in text with a digit followed by
     a capitalised word, whatever the street type."""
     return Detector(
-        "address", regex_finder(_ADDRESS_EN, "address"), min_digits=1, probe=_NUMBER_THEN_WORD
+        "address",
+        regex_finder(_ADDRESS_EN, "address"),
+        _EN_STREET_WORDS,
+        min_digits=1,
+        probe=_NUMBER_THEN_WORD,
     )

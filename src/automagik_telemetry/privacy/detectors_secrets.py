@@ -169,10 +169,11 @@ def secret_detectors(is_secret_key: Callable[[str], bool]) -> list[Detector]:
             "api_key",
             regex_finder(_AWS_SECRET, "api_key", _aws_secret),
             ("aws",),
+            inner=("aws",),
             gate=_long_enough,
         ),
         *vendor_detectors(),
-        Detector("secret", _key_value_finder(is_secret_key), _KV_WORDS),
+        Detector("secret", _key_value_finder(is_secret_key), _KV_WORDS, inner=_KV_WORDS),
     ]
 
 
