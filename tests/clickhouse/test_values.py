@@ -95,3 +95,21 @@ def test_native_strings_and_blocks() -> None:
     block.numbers("b", "UInt8", [7])
     assert block.to_bytes() == b"\x02\x01\x01a\x06String\x01x\x01b\x05UInt8\x07"
     assert block.to_bytes(skip=frozenset({"a"})) == b"\x01\x01\x01b\x05UInt8\x07"
+
+
+def test_memoized_strings_are_the_same_bytes_and_the_memo_stays_bounded() -> None:
+    """Repeated values are encoded once and reused; the column's bytes are exactly those of
+    the plain encoder, whatever the mix (long values, lone surrogates, unique values), and a
+    column that never repeats cannot grow the memo without bound."""
+    from automagik_telemetry.exporters.clickhouse import native
+
+    mixed = ["GET", "GET", "x" * 500, "POST", "\ud800 broken", "", "GET", "é" * 3] * 50
+    assert native.encode_repeated(mixed) == native.encode_strings(mixed)
+    assert "x" * 500 not in native._MEMO  # long values are encoded, not kept
+    assert native._MEMO["GET"] == native.encode_strings(["GET"])
+    assert native.encode_repeated(mixed) == native.encode_strings(mixed)  # hits and a miss
+    assert native.encode_repeated(["GET", "POST"]) == native.encode_strings(["GET", "POST"])
+    for block in range(5):
+        unique = [f"/api/v1/tasks/{block}-{n}" for n in range(2048)]
+        assert native.encode_repeated(unique) == native.encode_strings(unique)
+    assert len(native._MEMO) <= native._MEMO_LIMIT + 2048

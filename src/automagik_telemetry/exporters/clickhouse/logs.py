@@ -54,22 +54,22 @@ class LogColumns:
         block.strings("TraceId", self.trace_id)
         block.strings("SpanId", self.span_id)
         block.numbers("TraceFlags", "UInt8", self.trace_flags)
-        block.strings("SeverityText", self.severity_text)
+        block.strings("SeverityText", self.severity_text, repeated=True)
         block.numbers("SeverityNumber", "UInt8", self.severity_number)
-        block.strings("ServiceName", self.service_name)
+        block.strings("ServiceName", self.service_name, repeated=True)
         block.strings("Body", self.body)
-        block.strings("ResourceSchemaUrl", self.resource_schema_url)
+        block.strings("ResourceSchemaUrl", self.resource_schema_url, repeated=True)
         block.encoded_map(
             "ResourceAttributes", self.resource_offsets, self.resource_keys, self.resource_values
         )
-        block.strings("ScopeSchemaUrl", self.scope_schema_url)
-        block.strings("ScopeName", self.scope_name)
-        block.strings("ScopeVersion", self.scope_version)
+        block.strings("ScopeSchemaUrl", self.scope_schema_url, repeated=True)
+        block.strings("ScopeName", self.scope_name, repeated=True)
+        block.strings("ScopeVersion", self.scope_version, repeated=True)
         block.encoded_map("ScopeAttributes", self.scope_offsets, self.scope_keys, self.scope_values)
         block.string_map(
             "LogAttributes", self.attribute_offsets, self.attribute_keys, self.attribute_values
         )
-        block.strings("EventName", self.event_name)
+        block.strings("EventName", self.event_name, repeated=True)
         return block
 
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 import struct
 from collections.abc import Sequence
 
-__all__ = ["NativeBlock", "encode_strings", "pack", "varint"]
+__all__ = ["NativeBlock", "encode_repeated", "encode_strings", "pack", "varint"]
 
 Number = int | float
 _CODES = {
@@ -64,6 +64,33 @@ def encode_strings(values: Sequence[str]) -> bytes:
     return b"".join(interleaved)
 
 
+_MEMO: dict[str, bytes] = {}
+_MEMO_LIMIT = 4096
+_MEMO_LONGEST = 128  # longer values (SQL text, URLs with ids) rarely repeat: not kept
+
+
+def encode_repeated(values: Sequence[str]) -> bytes:
+    """A ``String`` column whose values repeat (span names, kinds, service and scope names,
+    status codes, attribute keys and most attribute values): each distinct value is encoded
+    once and its bytes reused, across blocks, so a row costs one dict lookup (C-level ``map``)
+    instead of an encode, a prefix lookup and an interleave; the bytes are those of
+    ``encode_strings``. The memo is shared by the exporters' threads (dict operations are
+    atomic), keeps only short values and starts over past ``_MEMO_LIMIT`` of them: at most
+    ~1.5 MB, and a column that does not repeat costs a little, never unbounded memory."""
+    memo = _MEMO
+    parts = list(map(memo.get, values))
+    if None in parts:
+        if len(memo) > _MEMO_LIMIT:
+            memo.clear()
+        for index, part in enumerate(parts):
+            if part is None:
+                value = values[index]
+                parts[index] = encoded = encode_strings((value,))
+                if len(value) <= _MEMO_LONGEST:
+                    memo[value] = encoded
+    return b"".join(parts)  # type: ignore[arg-type]
+
+
 def pack(type_name: str, numbers: Sequence[Number]) -> bytes:
     """A fixed-width column, little-endian as Native wants on every platform."""
     return struct.pack(f"<{len(numbers)}{_CODES[type_name]}", *numbers)
@@ -86,8 +113,9 @@ class NativeBlock:
         self.names.append(name)
         self._columns.append((encode_strings((name, type_name)), data))
 
-    def strings(self, name: str, values: Sequence[str]) -> None:
-        self.add(name, "String", encode_strings(values))
+    def strings(self, name: str, values: Sequence[str], *, repeated: bool = False) -> None:
+        """A ``String`` column; ``repeated`` for columns with few distinct values."""
+        self.add(name, "String", encode_repeated(values) if repeated else encode_strings(values))
 
     def numbers(self, name: str, type_name: str, values: Sequence[Number]) -> None:
         """A fixed-width column: ``UInt8``, ``UInt32``, ``UInt64``, ``Int32``, ``Int64``,
@@ -97,8 +125,10 @@ class NativeBlock:
     def string_map(
         self, name: str, offsets: Sequence[int], keys: Sequence[str], values: Sequence[str]
     ) -> None:
-        """``Map(String, String)``: cumulative row offsets, then all keys, then all values."""
-        self.add(name, "Map(String, String)", _offsets(offsets) + _map_data(keys, values))
+        """``Map(String, String)``: cumulative row offsets, then all keys (which repeat from row
+        to row: memoized), then all values."""
+        data = _offsets(offsets) + encode_repeated(keys) + encode_repeated(values)
+        self.add(name, "Map(String, String)", data)
 
     def encoded_map(
         self, name: str, offsets: Sequence[int], keys: Sequence[bytes], values: Sequence[bytes]

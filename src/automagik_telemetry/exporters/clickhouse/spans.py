@@ -93,20 +93,20 @@ class SpanColumns:
         block.strings("SpanId", self.span_id)
         block.strings("ParentSpanId", self.parent_span_id)
         block.strings("TraceState", self.trace_state)
-        block.strings("SpanName", self.span_name)
-        block.strings("SpanKind", self.span_kind)
-        block.strings("ServiceName", self.service_name)
+        block.strings("SpanName", self.span_name, repeated=True)
+        block.strings("SpanKind", self.span_kind, repeated=True)
+        block.strings("ServiceName", self.service_name, repeated=True)
         block.encoded_map(
             "ResourceAttributes", self.resource_offsets, self.resource_keys, self.resource_values
         )
-        block.strings("ScopeName", self.scope_name)
-        block.strings("ScopeVersion", self.scope_version)
+        block.strings("ScopeName", self.scope_name, repeated=True)
+        block.strings("ScopeVersion", self.scope_version, repeated=True)
         block.string_map(
             "SpanAttributes", self.attribute_offsets, self.attribute_keys, self.attribute_values
         )
         block.numbers("Duration", "UInt64", self.duration)
-        block.strings("StatusCode", self.status_code)
-        block.strings("StatusMessage", self.status_message)
+        block.strings("StatusCode", self.status_code, repeated=True)
+        block.strings("StatusMessage", self.status_message, repeated=True)
         events = self.event_offsets
         block.number_arrays("Events.Timestamp", "DateTime64(9)", events, self.event_timestamp)
         block.string_arrays("Events.Name", events, self.event_name)
