@@ -105,7 +105,12 @@ class LiveSender:
             with self._lock:
                 attempt.delivery = delivery
                 attempt.done.set()
-                self._pending.remove(attempt)
                 owner = attempt.owner
-            if owner == "sender":
-                attempt.settle_late(delivery)
+            try:
+                if owner == "sender":
+                    attempt.settle_late(delivery)
+            finally:
+                # Busy until settled: a batch must not slip past between the attempt's end and
+                # the spool hearing that the backend is down.
+                with self._lock:
+                    self._pending.remove(attempt)
