@@ -61,7 +61,7 @@ def test_an_attempt_past_the_patience_settles_itself_when_it_ends() -> None:
         assert wait_until(lambda: len(late.late) == 1, 10)
     assert late.late[0].delivered  # taken after all, and sent once
     assert len(receiver.received) == 1
-    assert not sender.busy
+    assert wait_until(lambda: not sender.busy, 5)  # busy until settled, then free
 
 
 def test_an_attempt_still_in_flight_at_shutdown_settles_its_own_batch_when_it_ends() -> None:
@@ -93,3 +93,36 @@ def test_an_attempt_that_raises_counts_as_not_taken(caplog: pytest.LogCaptureFix
     assert wait_until(lambda: "sender bug" in caplog.text, 5)
     # and the sender's thread goes on
     assert wait_until(lambda: sender.run(lambda: Delivery.ok(), Outcomes()) is not None, 10)
+
+
+def test_without_pressure_a_slow_endpoint_is_waited_for() -> None:
+    """Nothing needs the export thread: it waits past ``patience`` for the answer, as it did
+    without a sender (a flush still means "delivered")."""
+
+    def slow(_: Received) -> tuple[int, dict[str, str], bytes] | None:
+        threading.Event().wait(0.8)
+        return None
+
+    with running_receiver(behaviour=slow) as receiver:
+        sender, late = LiveSender("t", patience=0.1), Outcomes()
+        sender.pressure = lambda: False
+        delivery = sender.run(lambda: send(receiver.url, 10), late)
+    assert delivery is not None
+    assert delivery.delivered
+    assert late.late == []
+
+
+def test_a_caller_still_waiting_at_shutdown_stops_and_the_batch_is_spooled() -> None:
+    with raw_server(black_hole) as server:
+        sender, late = LiveSender("t", patience=0.1), Outcomes()
+        sender.pressure = lambda: False
+        answers: list[Delivery | None] = []
+        caller = threading.Thread(
+            target=lambda: answers.append(sender.run(lambda: send(server.url, 30), late))
+        )
+        caller.start()
+        assert wait_until(lambda: server.connections == 1, 10)
+        sender.finish(0.2)
+        caller.join(10)
+        assert answers == [None]  # not for the caller to settle any more: it was spooled
+        assert [delivery.detail for delivery in late.late] == ["still in flight at shutdown"]

@@ -94,6 +94,11 @@ class Buffer(Generic[T]):
     def __len__(self) -> int:
         return len(self._queue)
 
+    @property
+    def closed(self) -> bool:
+        """``shutdown`` has begun: an export must not wait on a slow endpoint any more."""
+        return self._closed
+
     # -- the worker ---------------------------------------------------------------------------
 
     def _run(self) -> None:

@@ -92,7 +92,7 @@ class DeliveryStage:
         log_exporter = ConsentGatedLogExporter(
             DeliveringLogExporter(backend, spool, config.timeout), consent
         )
-        return cls(
+        stage = cls(
             config=config,
             backend=backend,
             spool=spool,
@@ -112,6 +112,17 @@ class DeliveryStage:
                 ),
                 consent,
             ),
+        )
+        if spool is not None:
+            spool.live.pressure = stage._in_a_hurry
+        return stage
+
+    def _in_a_hurry(self) -> bool:
+        """Half of a memory budget is used, or shutdown has begun: the export thread must stop
+        waiting on a slow live attempt and spool instead (``delivery/live.py``)."""
+        return any(
+            buf.closed or 2 * len(buf) >= buf.max_queue
+            for buf in (self.spans.buffer, self.logs.buffer)
         )
 
     @property
