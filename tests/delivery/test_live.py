@@ -112,7 +112,7 @@ def test_without_pressure_a_slow_endpoint_is_waited_for() -> None:
     assert late.late == []
 
 
-def test_a_caller_still_waiting_at_shutdown_stops_and_the_batch_is_spooled() -> None:
+def test_a_caller_still_waiting_at_shutdown_stops_and_the_attempt_settles_itself() -> None:
     with raw_server(black_hole) as server:
         sender, late = LiveSender("t", patience=0.1), Outcomes()
         sender.pressure = lambda: False
@@ -124,5 +124,8 @@ def test_a_caller_still_waiting_at_shutdown_stops_and_the_batch_is_spooled() -> 
         assert wait_until(lambda: server.connections == 1, 10)
         sender.finish(0.2)
         caller.join(10)
-        assert answers == [None]  # not for the caller to settle any more: it was spooled
-        assert [delivery.detail for delivery in late.late] == ["still in flight at shutdown"]
+        assert not caller.is_alive()
+        assert answers == [None]  # not for the caller to settle any more
+        assert late.late == []  # nor for the shutdown: the attempt's own outcome settles it
+    assert wait_until(lambda: len(late.late) == 1, 10)  # the black hole closed: not taken
+    assert late.late[0].status == "retry"
