@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from functools import lru_cache
 from importlib import resources
 
@@ -47,6 +47,19 @@ _TITLE = (
     r"|Señor|Señora|Signor|Signora|paní|pani|pane|pan|Hr|Fr|Dott|Dott\.ssa|Avv|Ing|Geom|Rag"
     r"|Mag|Bc|PhDr|MUDr|JUDr|RNDr|Sir|Dame|Lic|Mtro|Dra|Eng|Rev)\.?[ ]+)?"
 )
+
+
+def _lazy(source: str) -> Callable[[], re.Pattern[str]]:
+    """A pattern compiled on first use: the big alternations below take ~15 ms to compile,
+    which importing the engine (or building a ``Redactor``) should not pay."""
+
+    @lru_cache(maxsize=1)
+    def compiled() -> re.Pattern[str]:
+        return re.compile(source)
+
+    return compiled
+
+
 _TITLE_RE = re.compile(_TITLE)
 _SALUTATION = (
     r"(?:Dear|Hi|Hello|Hey|Greetings|Thanks|Thank you|Cheers|Hallo|Liebe|Lieber|Sehr geehrte"
@@ -71,7 +84,7 @@ _ROLE_NOUN = (
 )
 """Nouns that name a person only as a label: ``contact: Lars Jensen``, not ``User
 Interface``."""
-_CUED = re.compile(
+_CUED = _lazy(
     rf"(?i:\b{_SALUTATION})[ ]+(?P<a>{_TITLE}{_NAME})(?=[ ]*(?:[,!:\n]|$|\u2014| -))"
     rf"|(?i:\b{_ROLE})[ \t]*[:=]?[ \t]*[\"']?(?P<b>{_TITLE}{_NAME})"
     rf"|(?i:\b{_ROLE_NOUN})[ \t]*[:=][ \t]*[\"']?(?P<c>{_TITLE}{_NAME})"
@@ -81,7 +94,7 @@ _JSON_KEYS = (
     r"|surname|display_?name|contact|contact_name|owner|assignee|recipient|author|patient"
     r"|holder|cardholder|account_holder|billing_name|shipping_name|name"
 )
-_JSON_NAME = re.compile(rf"[\"'](?i:{_JSON_KEYS})[\"'][ ]*[:=][ ]*[\"'](?P<n>{_TITLE}{_NAME})[\"']")
+_JSON_NAME = _lazy(rf"[\"'](?i:{_JSON_KEYS})[\"'][ ]*[:=][ ]*[\"'](?P<n>{_TITLE}{_NAME})[\"']")
 _LAST_FIRST = re.compile(
     rf"(?<![\w,] )(?:{_PARTICLE} )?(?P<last>{_WORD}), (?P<first>{_WORD})(?: {_WORD})?"
     rf"(?=[ ]+[{_LO}]|[ ]*[.;:!?)]|[ ]*$)"
@@ -190,11 +203,11 @@ def _is_name(value: str) -> bool:
 def _cued_names(text: str) -> Iterator[Finding]:
     """Names after a salutation, a role or a name-like JSON key."""
     found: list[Finding] = []
-    for match in _CUED.finditer(text):
+    for match in _CUED().finditer(text):
         group = next(name for name in "abc" if match.group(name) is not None)
         found.append(_titled(match, group))
     if '"' in text or "'" in text:
-        found += [_titled(match, "n") for match in _JSON_NAME.finditer(text)]
+        found += [_titled(match, "n") for match in _JSON_NAME().finditer(text)]
     yield from _merge([finding for finding in found if finding[2]])
 
 
@@ -267,18 +280,18 @@ _STREET_SUFFIX = (
     r"|plein|gracht|kade|dijk|singel|gade|vej|allé|stræde|torv|plads|vænge|gatan|vägen|gata"
     r"|veien|gate|tie|katu|utca"
 )
-_ADDRESS_EN = re.compile(
+_ADDRESS_EN = _lazy(
     # 12 Baker Street, 1600 Pennsylvania Avenue NW, 221B Baker St.
     rf"\b\d{{1,5}}[A-Za-z]?[ ]+(?:[{_UP}][\w'.-]*[ ]+){{1,4}}(?:{_STREET_EN})\b\.?"
     rf"(?:[ ]+(?:N|S|E|W|NE|NW|SE|SW)\b)?"
     rf"(?:,?[ ]+(?:Apt|Suite|Unit|Ste|Flat|Floor|#)\.?[ ]*\w+)?"
 )
-_ADDRESS_SUFFIX = re.compile(
+_ADDRESS_SUFFIX = _lazy(
     # Hauptstraße 5, Nørregade 7, Keizersgracht 123, Friedhold-Pärtzelt-Allee 5-4
     rf"\b(?:[{_UP}][{_LO}]+[ -]){{0,3}}[{_UP}][{_LO}]*-?(?i:{_STREET_SUFFIX})[ ]*\d{{1,4}}"
     rf"[a-zA-Z]?(?:[/-]\d{{1,4}})?\b"
 )
-_ADDRESS_TYPE_FIRST = re.compile(
+_ADDRESS_TYPE_FIRST = _lazy(
     # 12 rue de la Paix
     rf"\b\d{{1,4}}(?:[ ]?(?:bis|ter))?,?[ ]+(?i:rue|avenue|av\.|boulevard|bd|place|chemin"
     rf"|allée|impasse|quai|route|cours)[ ]+(?:[\w'’-]+[ ]+){{0,4}}?[{_UP}][\w'’-]+"
@@ -297,14 +310,14 @@ _ADDRESS_SLASH = re.compile(
     # Czech/Slovak numbering without a street word: Vodičkova 681/14
     rf"\b[{_UP}][{_LO}]+[ ]+\d{{1,4}}/\d{{1,4}}[a-z]?\b"
 )
-_ADDRESS_CUE = re.compile(
+_ADDRESS_CUE = _lazy(
     r"(?i:\b(?:address|ship to|shipped to|deliver to|delivery to|adresse|adresa|dirección"
     r"|direccion|indirizzo|endereço|endereco|adres|lieferadresse|адрес|доставка))"
     r"[ ]*:?[ ]+(?P<v>[^,;\n\"'<>]{2,60}?[ ]\d{1,5}[a-zA-Z]?(?:[/-]\d{1,4})?)(?![\w])"
 )
 """After a word that announces an address, a street name and a house number are one,
 whatever the street type (``delivery address: Bermanova 42``)."""
-_ADDRESS_KEYS = re.compile(
+_ADDRESS_KEYS = _lazy(
     r"[\"'](?i:street|street_?address|address|address_?line_?[12]|addr|shipping_?address"
     r"|billing_?address|home_?address|strasse|straße|rue|calle|via|rua|ulica|adresse"
     r"|direccion|dirección|indirizzo|endereco|endereço|adres|adresa)[\"'][ ]*[:=][ ]*"
@@ -389,15 +402,15 @@ def _addresses(text: str) -> Iterator[Finding]:
     found: list[Finding] = []
     patterns = []
     if suffix.search(lowered):
-        patterns.append(_ADDRESS_SUFFIX)
+        patterns.append(_ADDRESS_SUFFIX())
     if type_first.search(lowered):
-        patterns.append(_ADDRESS_TYPE_FIRST)
+        patterns.append(_ADDRESS_TYPE_FIRST())
     for pattern in patterns:
         found += [(m.start(), m.end(), "address") for m in pattern.finditer(text)]
     if cue.search(lowered):
         if "'" in text or '"' in text:
-            found += [(*m.span("v"), "address") for m in _ADDRESS_KEYS.finditer(text)]
-        found += [(*m.span("v"), "address") for m in _ADDRESS_CUE.finditer(text)]
+            found += [(*m.span("v"), "address") for m in _ADDRESS_KEYS().finditer(text)]
+        found += [(*m.span("v"), "address") for m in _ADDRESS_CUE().finditer(text)]
     yield from _merge(found, "address")
 
 
@@ -412,6 +425,11 @@ def name_detectors() -> list[Detector]:
 
 def address_detector() -> Detector:
     return Detector("address", _addresses, _ADDRESS_TRIGGERS + _KEY_TRIGGERS, inner=_SUFFIX_WORDS)
+
+
+def _english_addresses(text: str) -> Iterator[Finding]:
+    for match in _ADDRESS_EN().finditer(text):
+        yield match.start(), match.end(), "address"
 
 
 def slash_address_detector() -> Detector:
@@ -436,7 +454,7 @@ def english_address_detector() -> Detector:
     a capitalised word, whatever the street type."""
     return Detector(
         "address",
-        regex_finder(_ADDRESS_EN, "address"),
+        _english_addresses,
         _EN_STREET_WORDS,
         min_digits=1,
         probe=_NUMBER_THEN_WORD,

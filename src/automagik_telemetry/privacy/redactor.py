@@ -120,7 +120,8 @@ class Redactor:
 
     def scrub_text(self, text: str, counts: Counts) -> str:
         """``text`` scrubbed; what was found is added to ``counts`` (cached per string)."""
-        hit = self._texts.get(text)
+        # A string too long to be cached is not looked up: hashing 10 MB costs ~10 ms.
+        hit = self._texts.get(text) if len(text) <= _MAX_CACHED_LENGTH else None
         if hit is None:
             hit = self._scan_and_remember(text)
         if hit is CLEAN:
@@ -319,7 +320,9 @@ class Redactor:
         return self.scrub_text(text, counts)
 
     def _bytes(self, value: bytes | bytearray, counts: Counts) -> bytes | bytearray:
-        text = bytes(value).decode("utf-8", "surrogateescape")
+        # Only what can be kept is decoded: 4 bytes per character at most, plus one more
+        # character, so a longer value still comes out cut.
+        text = bytes(value[: 4 * MAX_SCANNED_CHARS + 4]).decode("utf-8", "surrogateescape")
         new = self.scrub_text(text, counts)
         if new is text:
             return value
