@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from automagik_telemetry.spool import store as store_module
 from automagik_telemetry.spool.store import (
     CLAIM_EXPIRY,
     HEADER_SIZE,
@@ -456,3 +457,40 @@ def test_drop_counters_are_exact_with_four_processes_sharing_the_spool(tmp_path:
     store = store_at(tmp_path, max_bytes=20 * 1100)
     stats = store.stats()
     assert stats.batches + stats.dropped["over_budget"]["batches"] == 1200
+
+
+def test_a_spool_that_cannot_be_claimed_from_reports_and_returns_nothing(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    store = store_at(tmp_path)
+    store.write("traces", b"waiting")
+    (tmp_path / "owners").write_text("in the way")  # no owner lock can be taken
+    assert store.claim_next() is None
+    assert store.problem is not None
+    assert "cannot claim from the spool" in caplog.text
+    (tmp_path / "owners").unlink()
+    (tmp_path / "claimed").rmdir()
+    (tmp_path / "claimed").write_text("in the way")  # the claim cannot be renamed there
+    assert store.claim_next() is None
+    assert store.stats().batches == 1  # still there, nothing lost
+
+
+def test_stats_that_cannot_be_written_are_kept_in_memory_and_reported_once(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    store = store_at(tmp_path, max_bytes=100)
+    store.prepare()
+    (tmp_path / "stats.lock").mkdir()  # the counters' lock cannot be opened
+    assert not store.write("traces", b"x" * 200)
+    assert "cannot update" in caplog.text
+    assert store.unsaved_drops == {"too_large": {"batches": 1, "bytes": HEADER_SIZE + 200}}
+
+
+def test_a_claim_whose_owner_left_no_lock_file_is_recovered(tmp_path: Path) -> None:
+    store = store_at(tmp_path)
+    store.write("traces", b"orphan")
+    claimed = _claim_in_a_process_then_kill_it(tmp_path, [])
+    owner = claimed.rpartition(".")[2]
+    (tmp_path / "owners" / f"{owner}.lock").unlink()
+    assert store.recover_stale_claims() == 1
+    assert not store_module._older_than(tmp_path / "gone", 0)  # a file that vanished: not old

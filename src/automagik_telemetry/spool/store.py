@@ -320,7 +320,7 @@ class SpoolStore:
 
     def has_ready(self) -> bool:
         """Whether any batch waits to be claimed."""
-        return bool(self._ready_paths())
+        return any(path.suffix.lstrip(".") in SIGNALS for path in self._ready_paths())
 
     def has_foreign_claims(self) -> bool:
         """Whether batches are claimed by other processes (still sending, or gone)."""
