@@ -29,7 +29,6 @@ import os
 import struct
 import threading
 import time
-import uuid
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -183,7 +182,7 @@ class SpoolStore:
         header = _HEADER.pack(
             _MAGIC, _VERSION, SIGNALS.index(signal), len(payload), zlib.crc32(payload)
         )
-        name = f"{time.time_ns():020d}-{os.getpid()}-{uuid.uuid4().hex[:8]}.{signal}"
+        name = f"{time.time_ns():020d}-{os.getpid()}-{os.urandom(4).hex()}.{signal}"
         tmp = self.ready / f".tmp-{name}"
         try:
             if not self.ready.is_dir() or (claim and not self.claimed.is_dir()):
@@ -311,7 +310,7 @@ class SpoolStore:
         held = _OWNERS.get(self.directory)
         if held is None:
             make_private_dir(self.owners)
-            owner = f"{os.getpid()}x{uuid.uuid4().hex[:8]}"
+            owner = f"{os.getpid()}x{os.urandom(4).hex()}"
             fd = try_lock(self.owners / f"{owner}.lock")
             if fd is None:  # pragma: no cover - a fresh random name nobody else has
                 raise OSError(errno.EAGAIN, "cannot lock a new owner file")
@@ -405,7 +404,7 @@ class SpoolStore:
             with exclusive(self.directory / "stats.lock"):
                 drops = self._read_drops()
                 _add(drops, reason, batches, size)
-                tmp = self._stats_path.with_name(f".stats-{uuid.uuid4().hex}")
+                tmp = self._stats_path.with_name(f".stats-{os.urandom(16).hex()}")
                 write_private(tmp, json.dumps(drops, indent=2, sort_keys=True).encode(), sync=False)
                 os.replace(tmp, self._stats_path)
         except OSError as error:
