@@ -19,8 +19,8 @@ from automagik_telemetry.spool.handoff import (
     nudge,
     start_sender,
 )
+from automagik_telemetry.spool.layout import purge_spools
 from automagik_telemetry.spool.sender import Sender
-from automagik_telemetry.spool.spool import purge_spools
 from automagik_telemetry.spool.store import SpoolStore
 from tests.spool.test_replay import spans_payload
 from tests.support.otlp_receiver import OTLPReceiver, Received, running_receiver
