@@ -18,6 +18,7 @@ is replayed after the process is gone if it does not.
 
 from __future__ import annotations
 
+import contextvars
 import queue
 import threading
 import time
@@ -43,6 +44,9 @@ class _Attempt:
     work: Callable[[], Delivery]
     settle_late: Settle
     """What to do with the outcome if nobody waits for it any more."""
+    context: contextvars.Context = field(default_factory=contextvars.copy_context)
+    """The caller's: its "suppress instrumentation" flag keeps the HTTP client's own log lines
+    and spans out of our telemetry, as if the attempt ran on the caller's thread."""
     done: threading.Event = field(default_factory=threading.Event)
     delivery: Delivery | None = None
     owner: str = "caller"
@@ -112,7 +116,7 @@ class LiveSender:
         attempt = self._jobs.get()
         delivery = Delivery.retry("the attempt failed")
         try:
-            delivery = attempt.work()
+            delivery = attempt.context.run(attempt.work)
         finally:
             with self._lock:
                 attempt.delivery = delivery
