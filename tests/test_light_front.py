@@ -166,3 +166,37 @@ def test_consent_on_with_otlp_loads_nothing_of_clickhouse_nor_protobuf(tmp_path:
     # for decoding spooled batches only, and a program that just sends never loads them
     assert not [m for m in modules if m.startswith(("google.protobuf", "opentelemetry.proto"))]
     assert not [m for m in modules if m.startswith("opentelemetry.exporter")]
+
+
+def test_the_detached_sender_loads_no_sdk_and_no_protobuf_to_replay_otlp() -> None:
+    """The sender of a short run starts while the next run may be starting: it replays the
+    spooled bytes as they are, so it needs neither the SDK's providers nor the protobuf runtime
+    (only what decodes a batch, at the ``errors`` level or for ClickHouse, loads them)."""
+    code = """
+import json, sys
+from automagik_telemetry.config import TelemetryConfig
+from automagik_telemetry.consent.runtime import ConsentState
+from automagik_telemetry.exporters import build_backend
+from automagik_telemetry.spool.replay import Replayer
+from automagik_telemetry.spool.sender import Sender
+from automagik_telemetry.spool.store import SpoolStore
+config = TelemetryConfig(endpoint="http://127.0.0.1:9")
+backend = build_backend("otlp", config)
+store = SpoolStore(__import__("pathlib").Path(sys.argv[1]), max_bytes=10**6, max_age=60)
+Replayer(store, backend, ConsentState(config), timeout=1.0)
+print(json.dumps(sorted(sys.modules)))
+"""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as directory:
+        completed = subprocess.run(
+            [sys.executable, "-c", code, directory], capture_output=True, text=True, check=True
+        )
+    modules = json.loads(completed.stdout)
+    heavy = [
+        m
+        for m in modules
+        if m.startswith(("google.protobuf", "opentelemetry.proto", "opentelemetry.exporter"))
+        or (m.startswith("opentelemetry.sdk.") and m != "opentelemetry.sdk.version")
+    ]
+    assert heavy == []

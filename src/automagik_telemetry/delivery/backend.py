@@ -10,12 +10,13 @@ exporter. Neither raises.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Protocol
-
-from opentelemetry.sdk.metrics.export import AggregationTemporality
-from opentelemetry.sdk.metrics.view import Aggregation
+from typing import TYPE_CHECKING, Any, Protocol
 
 from .outcome import Delivery
+
+if TYPE_CHECKING:  # a protocol: the SDK's metric types are only named here
+    from opentelemetry.sdk.metrics.export import AggregationTemporality
+    from opentelemetry.sdk.metrics.view import Aggregation
 
 __all__ = ["Backend", "BatchHint"]
 
@@ -35,8 +36,12 @@ class Backend(Protocol):
     destination: str
     """Where it sends, without secrets (distinguishes spools of one backend kind)."""
     batch: BatchHint | None
-    preferred_temporality: dict[type, AggregationTemporality] | None
-    preferred_aggregation: dict[type, Aggregation] | None
+
+    @property
+    def preferred_temporality(self) -> dict[type, AggregationTemporality] | None: ...
+
+    @property
+    def preferred_aggregation(self) -> dict[type, Aggregation] | None: ...
 
     def send_items(self, signal: str, items: Any, timeout: float) -> Delivery: ...
 

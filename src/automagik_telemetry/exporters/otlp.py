@@ -12,6 +12,7 @@ schedule.
 
 from __future__ import annotations
 
+import functools
 import gzip
 import math
 import os
@@ -22,16 +23,6 @@ from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, Any
 
-from opentelemetry.sdk.metrics import (
-    Counter,
-    Histogram,
-    ObservableCounter,
-    ObservableGauge,
-    ObservableUpDownCounter,
-    UpDownCounter,
-)
-from opentelemetry.sdk.metrics.export import AggregationTemporality
-from opentelemetry.sdk.metrics.view import Aggregation
 from opentelemetry.sdk.version import __version__ as sdk_version
 
 from .._version import __version__
@@ -43,6 +34,8 @@ from ..spool.codec import encode_batch
 
 if TYPE_CHECKING:
     import requests
+    from opentelemetry.sdk.metrics.export import AggregationTemporality
+    from opentelemetry.sdk.metrics.view import Aggregation
 
 __all__ = ["USER_AGENT", "OTLPBackend", "build_otlp_backend"]
 
@@ -87,8 +80,12 @@ class OTLPBackend:
             os.environ.get("OTEL_EXPORTER_OTLP_CLIENT_KEY"),
         )
         self._cert: str | tuple[str, str] | None = (cert, key) if cert and key else cert
-        self.preferred_temporality = _temporality_preference()
         self._local = threading.local()
+
+    @functools.cached_property
+    def preferred_temporality(self) -> dict[type, AggregationTemporality]:
+        """Asked only by the pipeline's metric exporter (the SDK is loaded there)."""
+        return _temporality_preference()
 
     def send_items(self, signal: str, items: Any, timeout: float) -> Delivery:
         payload = encode_batch(signal, items)
@@ -197,7 +194,18 @@ def _retry_after(value: str | None) -> float | None:
 
 def _temporality_preference() -> dict[type, AggregationTemporality]:
     """``OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE`` (``cumulative``, ``delta``,
-    ``lowmemory``) with the meaning the OpenTelemetry specification gives it."""
+    ``lowmemory``) with the meaning the OpenTelemetry specification gives it. The SDK's metric
+    classes are imported here: a detached sender replaying spooled bytes never needs them."""
+    from opentelemetry.sdk.metrics import (
+        Counter,
+        Histogram,
+        ObservableCounter,
+        ObservableGauge,
+        ObservableUpDownCounter,
+        UpDownCounter,
+    )
+    from opentelemetry.sdk.metrics.export import AggregationTemporality
+
     preference = os.environ.get("OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE", "")
     preference = preference.strip().lower()
     cumulative, delta = AggregationTemporality.CUMULATIVE, AggregationTemporality.DELTA

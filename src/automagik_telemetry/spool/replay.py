@@ -20,7 +20,6 @@ from collections.abc import Callable
 from ..config.level import ConsentLevel
 from ..consent.runtime import ConsentState
 from ..delivery.backend import Backend
-from ..delivery.consent_gate import is_error_log, is_error_span
 from ..delivery.outcome import MAX_RETRY_AFTER, Delivery
 from ..diagnostics import internal_log
 from ..engine.threads import run_guarded, wait_at_most
@@ -175,8 +174,9 @@ class Replayer:
 
 def errors_only(signal: str, payload: bytes) -> bytes | None:
     """The batch reduced to errors (for the ``errors`` consent level); ``None`` if nothing
-    is left (metrics never are). Decoding needs the protobuf runtime: imported here, when a
-    batch is filtered, not by every program that sends."""
+    is left (metrics never are). Decoding needs the protobuf runtime and the SDK: imported
+    here, when a batch is filtered, not by every program (or detached sender) that sends."""
+    from ..delivery.consent_gate import is_error_log, is_error_span
     from .decode import decode_logs, decode_spans
 
     filters: dict[str, tuple[Callable[[bytes], list[object]], Callable[[object], bool]]] = {
