@@ -118,7 +118,12 @@ def test_local_tables_and_the_view_work_on_the_real_engine(
         f"countDistinct(TraceId, {SHARDING_KEYS['traces']} % 4) = uniqExact(TraceId) "
         f"FROM `{database}`.otel_traces_local"
     ).result_rows
-    assert spread == [(4, 1)]  # ten traces over four shards, each trace on exactly one
+    ((shards, each_on_one),) = spread
+    # ten random trace ids over four shards: each trace on exactly one, and they spread (all
+    # four are hit only ~78% of the time, so asking for four made the test flaky; one shard for
+    # all ten has a probability of 4e-6)
+    assert each_on_one == 1
+    assert shards >= 2
 
 
 def test_inserts_wait_for_the_shards(fresh_front: ClickHouseFront, database: str) -> None:
