@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import enum
 import logging
 import time
@@ -338,3 +339,7 @@ def test_status_counts_what_the_encoders_had_to_leave_out(receiver: OTLPReceiver
     status = handle.status()
     assert status.unencodable["attributes"] == before + 1
     assert f"encoding:     {before + 1} attributes left out" in status.render()
+    # what was never left out is not listed (the counts are per process, since start)
+    quiet = dataclasses.replace(status, unencodable={"items": 0, "attributes": 2})
+    assert "encoding:     2 attributes left out" in quiet.render()
+    assert "items left out" not in quiet.render()
