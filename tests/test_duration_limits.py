@@ -69,6 +69,7 @@ ENV_NAMES = {
     "spool_max_age": "AUTOMAGIK_TELEMETRY_SPOOL_MAX_AGE",
     "retry_initial_backoff": "AUTOMAGIK_TELEMETRY_RETRY_INITIAL_BACKOFF",
     "retry_max_backoff": "AUTOMAGIK_TELEMETRY_RETRY_MAX_BACKOFF",
+    "sender_lifetime": "AUTOMAGIK_TELEMETRY_SENDER_LIFETIME",
 }
 
 
