@@ -43,6 +43,9 @@ bench: $(VENV)/.dev-installed
 	$(BIN)/python benchmarks/bench_events.py
 	$(BIN)/python benchmarks/bench_reliability.py
 	$(BIN)/python benchmarks/bench_encoding.py
+	$(BIN)/python benchmarks/bench_startup.py
+	$(BIN)/python benchmarks/bench_exit.py
+	$(BIN)/python benchmarks/bench_black_hole.py
 
 # Runs the suite on every CPython 3.10-3.13 found on PATH or under pyenv.
 tox: $(VENV)/.dev-installed
