@@ -55,7 +55,10 @@ def test_steady_load_through_repeated_outages(receiver: OTLPReceiver, spool_dir:
     handle.force_flush(30)
 
     spans, logs = produced["spans"], produced["logs"]
-    assert wait_until(lambda: sum(arrived(receiver).values()) >= spans, timeout=90)
+    assert wait_until(lambda: sum(arrived(receiver).values()) >= spans, timeout=90), (
+        f"{sum(arrived(receiver).values())} of {spans} spans arrived; "
+        f"dropped from memory: {handle.status().queue_dropped}; spool: {handle.status().spool}"
+    )
     assert wait_until(lambda: sum(arrived_logs(receiver).values()) >= logs, timeout=30)
     received = arrived(receiver)
     assert set(received) == {f"span-{index}" for index in range(spans)}
