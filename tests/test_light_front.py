@@ -26,6 +26,7 @@ FRONT = {
     "automagik_telemetry.config.masking",
     "automagik_telemetry.config.scrubbing",
     "automagik_telemetry.config.settings",
+    "automagik_telemetry.config.specs",
     "automagik_telemetry.config.values",
     "automagik_telemetry.configure",
     "automagik_telemetry.consent",
