@@ -45,6 +45,8 @@ REFUSAL = {
     "automagik_telemetry.spool",
     "automagik_telemetry.spool.files",
     "automagik_telemetry.spool.layout",
+    "automagik_telemetry.spool.drops",
+    "automagik_telemetry.spool.owners",
     "automagik_telemetry.spool.store",
 }
 """A refusal (not merely no consent) also deletes what was spooled: files only."""

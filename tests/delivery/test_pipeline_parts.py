@@ -93,9 +93,9 @@ def test_a_process_of_another_user_counts_as_alive() -> None:
     when the tests run as root, so that signalling pid 1 is refused)."""
     code = (
         "import os\n"
-        "from automagik_telemetry.spool.store import _alive\n"
+        "from automagik_telemetry.spool.owners import pid_alive\n"
         "if os.geteuid() == 0: os.setuid(65534)\n"
-        "raise SystemExit(0 if _alive(1) else 1)\n"
+        "raise SystemExit(0 if pid_alive(1) else 1)\n"
     )
     env = {**os.environ, "COVERAGE_PROCESS_START": ""}  # nobody may not write coverage data
     assert subprocess.run([sys.executable, "-c", code], check=False, env=env).returncode == 0

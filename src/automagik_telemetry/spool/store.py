@@ -6,25 +6,21 @@ against several processes sharing the directory.
   half batch that would be replayed.
 * **Integrity.** Each file carries a header with the payload length and a CRC-32; a file that
   fails the check is moved to ``quarantine/`` with a log line and never retried.
-* **Claims.** A sender takes a file by renaming it into ``claimed/`` under its owner id (pid
-  and a random token) before sending, an atomic step only one process can win. The owner holds
-  a lock on ``owners/<owner id>.lock`` for its whole life (``files.py``): a claim whose owner's
-  lock is free is returned to ``ready/`` — liveness that survives pid reuse (a container's pid
-  1 restarting as pid 1). A claim older than ``CLAIM_EXPIRY`` is returned whatever its owner.
+* **Claims.** A sender takes a file by renaming it into ``claimed/`` under its owner id before
+  sending, an atomic step only one process can win. A claim whose owner is gone
+  (``owners.py``: a life-long lock, not a pid) is returned to ``ready/``; so is a claim older
+  than ``CLAIM_EXPIRY``, whatever its owner.
 * **Private.** Directories ``0700``, files ``0600`` from creation, whatever the umask.
 * **Unusable directories never raise.** A read-only or full spool is reported (rate-limited),
   remembered (``problem``) so the live path does not divert batches to it, and what could not
   be kept is counted in memory when ``stats.json`` cannot be written either.
-* **Budgets.** Total bytes and maximum age; when over, the oldest batches go first, and
-  ``stats.json`` counts what was dropped and why (``automagik-telemetry status`` shows it),
-  updated under a lock so processes sharing the spool never lose each other's counts.
+* **Budgets.** Total bytes and maximum age; when over, the oldest batches go first, and what
+  was dropped is counted (``drops.py``; ``automagik-telemetry status`` shows it).
 """
 
 from __future__ import annotations
 
 import contextlib
-import errno
-import json
 import os
 import struct
 import threading
@@ -35,7 +31,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..diagnostics import internal_log
-from .files import exclusive, is_held, make_private_dir, try_lock, write_private
+from .drops import DropLedger
+from .files import is_held, make_private_dir, write_private
+from .owners import mine, owner_alive, owner_id, pid_alive
 
 __all__ = [
     "CLAIM_EXPIRY",
@@ -134,8 +132,7 @@ class SpoolStore:
         self.problem: str | None = None
         """Why the directory could not be used last time (``None``: it could)."""
         self._problem_at = 0.0
-        self.unsaved_drops: dict[str, dict[str, int]] = {}
-        """Drops this process counted but could not record in ``stats.json``."""
+        self.drops = DropLedger(directory)
 
     # -- health -----------------------------------------------------------------------------
 
@@ -270,14 +267,14 @@ class SpoolStore:
         ``CLAIM_EXPIRY`` to ``ready/``; remove leftover temporary files of crashed writes and
         the lock files of dead owners. Returns how many claims were recovered. Never raises."""
         recovered = 0
-        mine = _OWNERS.get(self.directory)
+        me = mine(self.directory)
         alive: dict[str, bool] = {}
         for path in _list(self.claimed):
             owner = path.name.rpartition(".")[2]
-            if owner in SIGNALS or (mine is not None and owner == mine[0]):
+            if owner in SIGNALS or owner == me:
                 continue
             if owner not in alive:
-                alive[owner] = self._owner_alive(owner)
+                alive[owner] = owner_alive(self.directory, owner)
             if alive[owner] and not _older_than(path, CLAIM_EXPIRY):
                 continue
             with contextlib.suppress(OSError):
@@ -294,28 +291,14 @@ class SpoolStore:
                     path.unlink()
         for path in _list(self.ready):
             if path.name.startswith(".tmp-") and (
-                not _alive(_writer_pid(path.name)) or _older_than(path, CLAIM_EXPIRY)
+                not pid_alive(_writer_pid(path.name)) or _older_than(path, CLAIM_EXPIRY)
             ):
                 with contextlib.suppress(OSError):
                     path.unlink(missing_ok=True)
         return recovered
 
-    def _owner_alive(self, owner: str) -> bool:
-        if owner.isdigit():  # a claim of an older version: by pid only
-            return _alive(int(owner))
-        return is_held(self.owners / f"{owner}.lock")
-
     def _owner(self) -> str:
-        """This process's owner id in this directory; takes its life-long lock on first use."""
-        held = _OWNERS.get(self.directory)
-        if held is None:
-            make_private_dir(self.owners)
-            owner = f"{os.getpid()}x{os.urandom(4).hex()}"
-            fd = try_lock(self.owners / f"{owner}.lock")
-            if fd is None:  # pragma: no cover - a fresh random name nobody else has
-                raise OSError(errno.EAGAIN, "cannot lock a new owner file")
-            held = _OWNERS.setdefault(self.directory, (owner, fd))
-        return held[0]
+        return owner_id(self.directory)
 
     def has_ready(self) -> bool:
         """Whether any batch waits to be claimed."""
@@ -323,10 +306,8 @@ class SpoolStore:
 
     def has_foreign_claims(self) -> bool:
         """Whether batches are claimed by other processes (still sending, or gone)."""
-        mine = _OWNERS.get(self.directory)
-        return any(
-            mine is None or not path.name.endswith(f".{mine[0]}") for path in _list(self.claimed)
-        )
+        me = mine(self.directory)
+        return any(me is None or not path.name.endswith(f".{me}") for path in _list(self.claimed))
 
     def purge(self, reason: str) -> int:
         """Delete every ready batch (e.g. the user opted out); returns how many."""
@@ -343,7 +324,7 @@ class SpoolStore:
         """Batches on disk waiting to be sent: ready ones and ones a sender holds right now."""
         files = self._ready_files() + self._claimed_files()
         oldest = min((self._age(path) for path, _ in files), default=None)
-        return SpoolStats(len(files), sum(size for _, size in files), oldest, self._read_drops())
+        return SpoolStats(len(files), sum(size for _, size in files), oldest, self.drops.read())
 
     # -- internals --------------------------------------------------------------------------
 
@@ -376,64 +357,13 @@ class SpoolStore:
         return max(0.0, (time.time_ns() - _created_ns(path.name)) / 1e9)
 
     @property
-    def _stats_path(self) -> Path:
-        return self.directory / "stats.json"
-
-    def _read_drops(self) -> dict[str, dict[str, int]]:
-        try:
-            data = json.loads(self._stats_path.read_text(encoding="utf-8"))
-            return {
-                str(k): {"batches": int(v["batches"]), "bytes": int(v["bytes"])}
-                for k, v in data.items()
-            }
-        except (OSError, ValueError, KeyError, TypeError, AttributeError):
-            return {}
+    def unsaved_drops(self) -> dict[str, dict[str, int]]:
+        """Drops this process counted but could not record in ``stats.json``."""
+        return self.drops.unsaved
 
     def _count_drop(self, reason: str, batches: int, size: int) -> None:
-        if reason != "write_failed":  # that one was reported with its cause
-            internal_log.warning(
-                f"spool.drop.{reason}",
-                "spool dropped %d batch(es), %d bytes: %s",
-                batches,
-                size,
-                reason,
-            )
-        try:
-            make_private_dir(self.directory)
-            # read-modify-write under a lock shared by every process using this spool
-            with exclusive(self.directory / "stats.lock"):
-                drops = self._read_drops()
-                _add(drops, reason, batches, size)
-                tmp = self._stats_path.with_name(f".stats-{os.urandom(16).hex()}")
-                write_private(tmp, json.dumps(drops, indent=2, sort_keys=True).encode(), sync=False)
-                os.replace(tmp, self._stats_path)
-        except OSError as error:
-            if self.problem is None:  # otherwise already reported with its cause
-                internal_log.error("spool.stats", "cannot update %s: %s", self._stats_path, error)
-            _add(self.unsaved_drops, reason, batches, size)
-
-
-_OWNERS: dict[Path, tuple[str, int]] = {}
-"""Per spool directory: this process's owner id and the fd holding its life-long lock."""
-
-
-def _forget_owners() -> None:
-    """In a forked child: the parent's owner locks are not ours (close our copies, so the
-    parent's claims are judged by the parent's life alone)."""
-    for _, fd in _OWNERS.values():
-        with contextlib.suppress(OSError):
-            os.close(fd)
-    _OWNERS.clear()
-
-
-if hasattr(os, "register_at_fork"):  # pragma: no branch - absent on Windows only
-    os.register_at_fork(after_in_child=_forget_owners)
-
-
-def _add(drops: dict[str, dict[str, int]], reason: str, batches: int, size: int) -> None:
-    entry = drops.setdefault(reason, {"batches": 0, "bytes": 0})
-    entry["batches"] += batches
-    entry["bytes"] += size
+        # a failure to record is not reported again when the spool's problem already was
+        self.drops.count(reason, batches, size, quiet=self.problem is not None)
 
 
 def _older_than(path: Path, seconds: float) -> bool:
@@ -464,18 +394,6 @@ def _ready_name(name: str) -> str:
     """``<created>-<pid>-<rand>.<signal>[.<owner>]`` -> the ready-file name."""
     stem, _, suffix = name.rpartition(".")
     return name if suffix in SIGNALS or not stem else stem
-
-
-def _alive(pid: int) -> bool:
-    """Whether process ``pid`` exists. One we may not signal (EPERM) exists: its claims are
-    not ours to take."""
-    if pid <= 0:
-        return False
-    try:
-        os.kill(pid, 0)
-    except OSError as error:
-        return error.errno != errno.ESRCH
-    return True
 
 
 def _fsync_dir(directory: Path) -> None:
