@@ -3,14 +3,17 @@ comes back several times. Counts in equal counts out, nothing twice."""
 
 from __future__ import annotations
 
+import sys
 import threading
 import time
+import traceback
 from pathlib import Path
 
 import pytest
 from opentelemetry import _logs, metrics, trace
 from opentelemetry._logs import SeverityNumber
 
+from automagik_telemetry import TelemetryHandle
 from tests.reliability.conftest import arrived, arrived_logs, reliable, wait_until
 from tests.support.otlp_receiver import OTLPReceiver
 
@@ -66,6 +69,7 @@ def test_steady_load_through_repeated_outages(receiver: OTLPReceiver, spool_dir:
     assert wait_until(lambda: sum(arrived(receiver).values()) >= spans, timeout=90), (
         f"{sum(arrived(receiver).values())} of {spans} spans arrived; "
         f"dropped from memory: {handle.status().queue_dropped}; spool: {handle.status().spool}"
+        + _state(handle)
     )
     assert wait_until(lambda: sum(arrived_logs(receiver).values()) >= logs, timeout=30)
     received = arrived(receiver)
@@ -86,3 +90,32 @@ def test_steady_load_through_repeated_outages(receiver: OTLPReceiver, spool_dir:
     handle.force_flush(10)
     assert wait_until(lambda: counted() == produced["adds"], timeout=30)  # cumulative total
     assert handle.status().queue_dropped == {"traces": 0, "logs": 0}
+
+
+def _state(handle: TelemetryHandle) -> str:
+    """What the spool and its threads were doing when batches were left behind."""
+    lines = []
+    assert handle.pipeline is not None
+    for stage in handle.pipeline.stages:
+        spool = stage.spool
+        if spool is None:
+            continue
+        store, replayer = spool.store, spool.replayer
+        lines.append(
+            f"\nready={sorted(p.name for p in store.ready.iterdir())[:5]}"
+            f" n={len(list(store.ready.iterdir()))}"
+            f"\nclaimed={sorted(p.name for p in store.claimed.iterdir())[:5]}"
+            f" n={len(list(store.claimed.iterdir()))}"
+            f"\nowners={sorted(p.name for p in store.owners.glob('*'))}"
+            f" problem={store.problem} usable={store.usable} handoff={spool.handoff}"
+            f"\nfailures={replayer.failures}"
+            f" not_before_in={replayer._not_before - time.monotonic():.1f}"
+            f" stopped={replayer._stopped} alive={replayer._thread and replayer._thread.is_alive()}"
+            f" live_busy={spool.live.busy} pending={[a.owner for a in spool.live._pending]}"
+        )
+    frames = sys._current_frames()
+    for thread in threading.enumerate():
+        if thread.name.startswith("automagik") and thread.ident in frames:
+            stack = "".join(traceback.format_stack(frames[thread.ident])[-4:])
+            lines.append(f"\n--- {thread.name}\n{stack}")
+    return "".join(lines)
