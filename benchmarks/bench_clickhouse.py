@@ -342,7 +342,7 @@ def encoder_memo(spans: Sequence[ReadableSpan], rounds: int = 6) -> tuple[float,
     """µs per span to build and encode 2048-span Native blocks, with the memo of repeated
     strings and without it (``encode_repeated`` swapped for the plain encoder), interleaved."""
     from automagik_telemetry.exporters.clickhouse import native
-    from automagik_telemetry.exporters.clickhouse.spans import spans_block
+    from automagik_telemetry.exporters.clickhouse.compact import spans_block
 
     memoized = native.encode_repeated
     sample = list(spans[:20_480])

@@ -16,6 +16,7 @@ import os
 from pathlib import Path
 
 from ...config import TelemetryConfig
+from .compact import spans_block
 from .connection import ClickHouseConnection, _locked_by_another_process
 from .ddl import table_ref
 from .errors import SchemaMismatchError
@@ -24,7 +25,6 @@ from .metrics import MetricColumns
 from .native import NativeBlock
 from .schema import check_table
 from .settings import ClickHouseSettings
-from .spans import spans_block
 from .tables import TABLES, layout_of
 
 __all__ = ["Check", "check_clickhouse"]

@@ -8,6 +8,7 @@ exporters turn into the SDK's FAILURE result.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from collections.abc import Callable
@@ -33,6 +34,7 @@ class ClickHouseSink:
         self._absent: dict[str, frozenset[str]] = {}
         self._started = False
         self._lock = threading.Lock()
+        self._prepare_lock = threading.Lock()  # the start-up thread and the first write
         self._users = 0
 
     @classmethod
@@ -54,6 +56,13 @@ class ClickHouseSink:
             last = self._users <= 0
         if last:
             self.connection.close()
+
+    def start(self) -> None:
+        """Open the destination and prepare every table now, ahead of the first write (the
+        embedded store's start-up, on a thread of its own). Never raises: a failure here is
+        met again, retried and reported by the first write."""
+        with contextlib.suppress(Exception):  # the first write meets it again and reports it
+            self._prepared("traces")
 
     def write(self, kind: str, block: NativeBlock) -> bool:
         """Insert ``block`` into the table of ``kind``, retrying transient failures within
@@ -98,7 +107,12 @@ class ClickHouseSink:
     def _prepared(self, kind: str) -> frozenset[str]:
         """The optional columns the table of ``kind`` lacks, once it is ready. The first call
         creates and checks every table (the collector's start-up); later calls re-prepare a
-        table that was dropped or did not fit."""
+        table that was dropped or did not fit. One thread at a time (the start-up thread and
+        the first write may meet here)."""
+        with self._prepare_lock:
+            return self._prepare(kind)
+
+    def _prepare(self, kind: str) -> frozenset[str]:
         absent = self._absent.get(kind)
         if absent is not None:
             return absent
