@@ -15,6 +15,7 @@ from collections.abc import Callable
 
 from ...delivery.outcome import Delivery
 from ...diagnostics import internal_log
+from ...engine.forking import after_fork_in_child
 from .connection import ClickHouseConnection
 from .ddl import table_ref
 from .errors import Backoff, ClickHouseError, is_transient
@@ -36,6 +37,12 @@ class ClickHouseSink:
         self._lock = threading.Lock()
         self._prepare_lock = threading.Lock()  # the start-up thread and the first write
         self._users = 0
+        after_fork_in_child(self._after_fork)
+
+    def _after_fork(self) -> None:
+        """A child forked while the start-up thread (which it does not have) held the lock
+        must not wait for it forever: its writes go to the spool for the store's owner."""
+        self._prepare_lock = threading.Lock()
 
     @classmethod
     def open(cls, settings: ClickHouseSettings) -> ClickHouseSink:
