@@ -212,11 +212,14 @@ class EmbeddedQueryError(Exception):
 
 class _ChdbStore:
     """chDB's connection to one store: SQL in, text out; a Native block inserted from a
-    temporary file (``INSERT ... FROM INFILE``, as clickhouse-connect's chdb client does)."""
+    temporary file (``INSERT ... FROM INFILE``, as clickhouse-connect's chdb client does).
+    One call at a time (the signals' export threads share it; a chDB connection is not meant
+    for concurrent calls, and clickhouse-connect's client serializes them the same way)."""
 
     def __init__(self, path: str) -> None:
         import chdb
 
+        self._lock = threading.Lock()
         try:
             self._connection: Any = chdb.connect(os.path.realpath(path))  # type: ignore[no-untyped-call]
         except RuntimeError as error:  # the engine's own reason, with what we were doing
@@ -224,7 +227,10 @@ class _ChdbStore:
 
     def query(self, sql: str) -> str:
         try:
-            result = self._connection.query(sql, "TabSeparated")
+            with self._lock:
+                if self._connection is None:  # closed by a shutdown meanwhile
+                    raise StoreUnavailableError("the ClickHouse exporter was shut down")
+                result = self._connection.query(sql, "TabSeparated")
         except RuntimeError as error:  # chDB's ChdbError: "Code: 60. DB::Exception: ..."
             message = str(error)
             raise EmbeddedQueryError(message[message.find("Code: ") :].strip()) from None
@@ -244,7 +250,10 @@ class _ChdbStore:
             )
 
     def close(self) -> None:
-        self._connection.close()
+        with self._lock:
+            connection, self._connection = self._connection, None
+        if connection is not None:
+            connection.close()
 
 
 def _literal(value: object) -> str:
