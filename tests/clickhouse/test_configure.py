@@ -52,7 +52,7 @@ def test_clickhouse_backend_wires_all_three_signals(
     assert engine.command(f"SELECT Value FROM {table}_metrics_sum") == 1
     status = handle.status()
     assert status.destinations["clickhouse"].startswith("embedded ClickHouse store (chDB)")
-    assert batch_size(handle) == 2048
+    assert batch_size(handle) == 8192  # the embedded store's larger inserts (EMBEDDED_BATCH)
     assert handle.shutdown(10)
 
 

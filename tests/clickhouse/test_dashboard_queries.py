@@ -3,6 +3,7 @@ against data we wrote: they must find the expected rows."""
 
 from __future__ import annotations
 
+import re
 import statistics
 from collections import Counter
 from pathlib import Path
@@ -19,7 +20,13 @@ from automagik_telemetry.exporters.clickhouse import (
     ClickHouseSpanExporter,
 )
 from automagik_telemetry.exporters.clickhouse.ddl import table_statements
-from automagik_telemetry.exporters.clickhouse.tables import LEGACY_LOGS, layout_of
+from automagik_telemetry.exporters.clickhouse.tables import (
+    LEGACY_LOGS,
+    LEGACY_METRICS,
+    METRIC_KINDS,
+    layout_of,
+    metrics_layout_of,
+)
 
 from .telemetry import RESOURCE, many_spans, sample_logs
 
@@ -28,14 +35,18 @@ from .telemetry import RESOURCE, many_spans, sample_logs
 def written(
     store_path: Path, database: str, engine: Any, request: pytest.FixtureRequest
 ) -> dict[str, Any]:
-    """Our telemetry, with the logs table in the collector's current layout (what we create)
-    or in the older one (a table an older collector made, which we keep writing to)."""
+    """Our telemetry, with the logs and metric tables in the collector's current layout (what
+    we create) or in the older one (tables an older collector made, which we keep writing
+    to)."""
     url = f"chdb://{store_path}"
     if request.param == "legacy":
         engine.command(f"CREATE DATABASE `{database}`")
         settings = ClickHouseSettings.create(url, database=database)
         for statement in table_statements(settings, LEGACY_LOGS, "otel_logs"):
             engine.command(statement)
+        for kind, spec in LEGACY_METRICS.items():
+            for statement in table_statements(settings, spec, f"otel_{kind}"):
+                engine.command(statement)
     spans = many_spans(1000, services=("checkout", "search"))
     logs = sample_logs()
     reader = InMemoryMetricReader()
@@ -143,13 +154,17 @@ def test_logs_by_severity_and_text(engine: Any, database: str, written: dict[str
 
 
 def test_a_metric_time_series(engine: Any, database: str, written: dict[str, Any]) -> None:
+    """Nanoseconds in the older metrics layout, seconds in the current one (the collector's
+    ``DateTime``), from the same inserts."""
+    legacy = written["layout"] == "legacy"
+    time = "toUnixTimestamp64Nano(TimeUnix)" if legacy else "toUnixTimestamp(TimeUnix)"
     rows = q(
         engine,
-        "SELECT toUnixTimestamp64Nano(TimeUnix) AS t, Attributes['plan'] AS plan, Value "
-        f"FROM `{database}`.otel_metrics_sum WHERE MetricName = 'orders' ORDER BY t",
+        f"SELECT {time} AS t, Attributes['plan'] AS plan, Value "
+        f"FROM `{database}`.otel_metrics_sum WHERE MetricName = 'orders' ORDER BY t, Value",
     )
     expected = [
-        (point.time_unix_nano, "pro", point.value)
+        (point.time_unix_nano if legacy else point.time_unix_nano // 10**9, "pro", point.value)
         for data in written["metrics"]
         for point in data.resource_metrics[0].scope_metrics[0].metrics[0].data.data_points
     ]
@@ -168,6 +183,21 @@ def test_the_layout_is_told_apart_by_its_description(
         for row in engine.query(f"DESCRIBE TABLE `{database}`.otel_logs").result_rows
     ]
     assert layout_of(described) == written["layout"]
+    for kind in METRIC_KINDS:
+        described = [
+            (row[0], row[1], row[2])
+            for row in engine.query(f"DESCRIBE TABLE `{database}`.otel_{kind}").result_rows
+        ]
+        assert metrics_layout_of(described) == written["layout"]
+    sorting = engine.command(
+        f"SELECT sorting_key FROM system.tables WHERE database = '{database}' "
+        "AND name = 'otel_metrics_sum'"
+    )
+    assert sorting == (
+        "ServiceName, MetricName, Attributes, toUnixTimestamp64Nano(TimeUnix)"
+        if written["layout"] == "legacy"
+        else "ServiceName, MetricName, toStartOfHour(TimeUnix), cityHash64(Attributes), TimeUnix"
+    )
     order = engine.command(
         f"SELECT sorting_key FROM system.tables WHERE database = '{database}' "
         "AND name = 'otel_logs'"
@@ -186,6 +216,11 @@ def test_grafana_logs_presets(engine: Any, database: str, written: dict[str, Any
     SeverityText) and the older preset filtering on TimestampTime; the log-volume query;
     "view logs" from a trace."""
     table = f'"{database}"."otel_logs"'
+    # "auto (latest)" picks the preset from DESC TABLE (otel.ts detectLogsVersion): with a
+    # TimestampTime column the older one (filter on TimestampTime), which our current-layout
+    # table also gets (TimestampTime is an ALIAS there), so both filters below must work.
+    described = {row[0] for row in engine.query(f"DESC TABLE {table}").result_rows}
+    assert "TimestampTime" in described
     window = "now() - INTERVAL 1 DAY", "now() + INTERVAL 1 HOUR"
     for column in ("Timestamp", "TimestampTime"):
         rows = q(
@@ -237,3 +272,51 @@ def test_hyperdx_log_search(engine: Any, database: str, written: dict[str, Any])
         assert q(
             engine, f"SELECT count() FROM {table} WHERE hasAllTokens(lower(Body), 'disk')"
         ) == [(1,)]
+
+
+# -- HyperDX's source inference (packages/app/src/source.ts, inferTableSourceConfig) ----------
+
+_HYPERDX_LOG_COLUMNS = {
+    "Timestamp", "Body", "SeverityText", "TraceId", "SpanId", "ServiceName", "LogAttributes",
+    "ResourceAttributes",
+}  # fmt: skip
+_HYPERDX_SPAN_COLUMNS = {
+    "Timestamp", "SpanName", "Duration", "SpanKind", "TraceId", "SpanId", "ParentSpanId",
+    "ServiceName", "SpanAttributes", "ResourceAttributes", "StatusCode", "StatusMessage",
+}  # fmt: skip
+
+
+def hyperdx_inference(engine: Any, database: str, table: str) -> tuple[str | None, set[str]]:
+    """What HyperDX infers when a user adds the table as a source: the timestamp column (the
+    first date-typed column, in DESCRIBE order, that the table's primary key references) and
+    its columns (the OTel log/span schema checks need all of theirs)."""
+    described = engine.query(f"DESCRIBE TABLE `{database}`.`{table}`").result_rows
+    key = engine.command(
+        f"SELECT primary_key FROM system.tables WHERE database = '{database}' AND name = '{table}'"
+    )
+    referenced = set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", key))
+    dates = [row[0] for row in described if row[1].startswith("Date")]
+    return next((name for name in dates if name in referenced), None), {row[0] for row in described}
+
+
+def test_hyperdx_infers_each_source_from_our_tables(
+    engine: Any, database: str, written: dict[str, Any]
+) -> None:
+    timestamp, columns = hyperdx_inference(engine, database, "otel_traces")
+    assert timestamp == "Timestamp"
+    assert columns >= _HYPERDX_SPAN_COLUMNS
+    assert {"Events.Timestamp", "Links.TraceId"} <= columns  # span events and links shown
+    timestamp, columns = hyperdx_inference(engine, database, "otel_logs")
+    assert timestamp == ("TimestampTime" if written["layout"] == "legacy" else "Timestamp")
+    assert columns >= _HYPERDX_LOG_COLUMNS
+    for kind in METRIC_KINDS:
+        timestamp, columns = hyperdx_inference(engine, database, f"otel_{kind}")
+        assert timestamp == "TimeUnix", kind
+        assert {"MetricName", "ServiceName", "Attributes", "ResourceAttributes"} <= columns
+    # the inferred timestamp column works in HyperDX's time-window filter on every table
+    for table in ("otel_traces", "otel_logs", "otel_metrics_sum"):
+        column, _ = hyperdx_inference(engine, database, table)
+        assert engine.command(
+            f"SELECT count() > 0 FROM `{database}`.`{table}` WHERE {column} >= "
+            f"now() - INTERVAL 1 DAY AND {column} <= now() + INTERVAL 1 HOUR"
+        )

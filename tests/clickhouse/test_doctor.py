@@ -246,20 +246,33 @@ def test_the_embedded_store(tmp_path: Path, store_path: Path, engine: Any) -> No
     assert f"cannot open embedded ClickHouse store (chDB) at {broken}" in unusable.stdout
 
 
-def test_an_older_logs_table_is_recognised_and_left_as_it_is(
+def test_older_logs_and_metric_tables_are_recognised_and_left_as_they_are(
     fresh_front: ClickHouseFront, database: str, engine: Any, doctor: Doctor
 ) -> None:
     from automagik_telemetry.exporters.clickhouse import ClickHouseSettings
     from automagik_telemetry.exporters.clickhouse.ddl import table_statements
-    from automagik_telemetry.exporters.clickhouse.tables import LEGACY_LOGS
+    from automagik_telemetry.exporters.clickhouse.tables import (
+        LEGACY_LOGS,
+        LEGACY_METRICS,
+        TABLES,
+    )
 
     engine.command(f"CREATE DATABASE `{database}`")
     settings = ClickHouseSettings.create(fresh_front.url, database=database)
     for statement in table_statements(settings, LEGACY_LOGS, "otel_logs"):
         engine.command(statement)
+    for statement in table_statements(settings, LEGACY_METRICS["metrics_sum"], "otel_metrics_sum"):
+        engine.command(statement)
+    for statement in table_statements(settings, TABLES["metrics_gauge"], "otel_metrics_gauge"):
+        engine.command(statement)
     code, out = doctor(fresh_front.url, database=database)
     assert code == 0, out
     assert "otel_logs` fits the schema we write, the older collector layout" in out
+    assert "otel_metrics_sum` fits the schema we write, the older collector layout" in out
+    assert "otel_metrics_gauge` fits the schema we write, the collector's current layout" in out
     key = f"SELECT sorting_key FROM system.tables WHERE database = '{database}' AND name = "
     assert engine.command(key + "'otel_logs'") == "ServiceName, TimestampTime, Timestamp"
+    assert engine.command(key + "'otel_metrics_sum'") == (
+        "ServiceName, MetricName, Attributes, toUnixTimestamp64Nano(TimeUnix)"
+    )
     engine.command(f"DROP DATABASE `{database}`")

@@ -144,3 +144,17 @@ def test_older_collector_tables_are_accepted(
     assert caplog.text.count("has no column EventName") == 1
     stored = rows(engine, f"SELECT SeverityNumber, TraceFlags FROM `{database}`.otel_logs")
     assert len(stored) == 8
+
+
+def test_a_write_after_shutdown_on_a_store_handle_taken_before(
+    store_path: Path, database: str
+) -> None:
+    """An attempt that got the store's connection just before a shutdown closed it is told the
+    exporter was shut down (never a call on a closed engine handle); closing twice is harmless."""
+    exporter = ClickHouseSpanExporter(f"chdb://{store_path}", database=database)
+    assert exporter.export(many_spans(5)).name == "SUCCESS"
+    store = exporter.sink.connection._embedded_store()
+    exporter.shutdown()
+    with pytest.raises(StoreUnavailableError, match="shut down"):
+        store.query("SELECT 1")
+    store.close()

@@ -170,3 +170,18 @@ def test_empty_batch_and_many_batches(store_path: Path, database: str, engine: A
         "ORDER BY ServiceName",
     )
     assert counts == [{"ServiceName": "a", "n": 1000}, {"ServiceName": "b", "n": 1000}]
+
+
+def test_engine_settings_in_the_url_apply_to_the_writes(
+    store_path: Path, database: str, engine: Any
+) -> None:
+    """``chdb://path?max_insert_threads=1``: the engine settings of the URL are those of the
+    store's session our inserts run in (here: one that shows in the query log's settings)."""
+    url = f"chdb://{store_path}?max_insert_threads=1&log_comment=automagik-test"
+    exporter = ClickHouseSpanExporter(url, database=database)
+    assert exporter.export(many_spans(5)).name == "SUCCESS"
+    session = exporter.sink.connection._embedded_store()
+    assert session.query("SELECT getSetting('max_insert_threads')").strip() == "1"
+    assert session.query("SELECT getSetting('log_comment')").strip() == "automagik-test"
+    exporter.shutdown()
+    assert engine.command(f"SELECT count() FROM `{database}`.otel_traces") == 5

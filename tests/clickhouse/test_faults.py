@@ -4,6 +4,7 @@ going away. Rows written are counted against rows produced."""
 from __future__ import annotations
 
 import os
+import signal
 from pathlib import Path
 from typing import Any
 
@@ -96,3 +97,28 @@ def test_a_forked_worker_spools_for_the_embedded_stores_owner(
     table = f"`{database}`.otel_traces"
     assert wait_until(lambda: engine.command(f"SELECT count() FROM {table}") == 110)
     assert engine.command(f"SELECT uniqExact(SpanName) FROM {table}") == 110
+
+
+@pytest.mark.filterwarnings("ignore:This process .* is multi-threaded:DeprecationWarning")
+def test_a_worker_forked_while_the_store_starts_does_not_hang(
+    store_path: Path, database: str, engine: Any, tmp_path: Path
+) -> None:
+    """Forked while a thread of the parent prepares the store (its lock held): the worker does
+    not wait for a thread it does not have; its spans reach the store through the spool."""
+    handle = reliable_clickhouse(store_path, database, tmp_path / "spool")
+    produce("parent", 10)
+    assert handle.force_flush(10)
+    [stage] = handle.pipeline.stages
+    with stage.backend.sink._prepare_lock:  # as the start-up thread holds it
+        pid = os.fork()
+        if pid == 0:
+            produce("worker", 20)
+            handle._shutdown_at_exit()
+            os._exit(0)
+    exited = wait_until(lambda: os.waitpid(pid, os.WNOHANG)[0] == pid, timeout=60)
+    if not exited:  # hung: do not leave it behind
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+    assert exited
+    table = f"`{database}`.otel_traces"
+    assert wait_until(lambda: engine.command(f"SELECT count() FROM {table}") == 30, timeout=60)

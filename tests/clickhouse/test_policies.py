@@ -20,8 +20,8 @@ from automagik_telemetry.exporters.clickhouse import (
     ClickHouseSpanExporter,
     SchemaMismatchError,
 )
+from automagik_telemetry.exporters.clickhouse.compact import spans_block
 from automagik_telemetry.exporters.clickhouse.errors import Backoff, is_transient
-from automagik_telemetry.exporters.clickhouse.spans import spans_block
 from automagik_telemetry.status import describe_destinations
 
 from .telemetry import RESOURCE, tracer_provider

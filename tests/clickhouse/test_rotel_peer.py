@@ -34,8 +34,9 @@ from automagik_telemetry.exporters.clickhouse import (
     ClickHouseMetricExporter,
     ClickHouseSpanExporter,
 )
-from automagik_telemetry.exporters.clickhouse.ddl import create_statements
+from automagik_telemetry.exporters.clickhouse.ddl import create_statements, table_statements
 from automagik_telemetry.exporters.clickhouse.settings import ClickHouseSettings
+from automagik_telemetry.exporters.clickhouse.tables import LEGACY_METRICS
 from automagik_telemetry.exporters.clickhouse.values import as_string
 from tests.support.clickhouse_http import ClickHouseFront
 from tests.support.rotel import running_rotel
@@ -86,8 +87,17 @@ def peer_rows(store_path: Path, engine: Any, front: ClickHouseFront, tmp_path: P
     rotel_settings = ClickHouseSettings.create(f"chdb://{store_path}", database="rotel")
     engine.command("DROP DATABASE IF EXISTS rotel")
     engine.command("DROP DATABASE IF EXISTS ours")
-    for statement in create_statements(rotel_settings, KINDS):
+    for statement in create_statements(rotel_settings, KINDS[:2]):
         engine.command(statement)
+    # Metric tables in the older collector layout (nanosecond times), the one rotel writes:
+    # its RowBinary inserts do not convert types. Ours go to the same layout for the comparison
+    # (we write both layouts; the current one stores seconds).
+    for database in ("rotel", "ours"):
+        settings = ClickHouseSettings.create(f"chdb://{store_path}", database=database)
+        engine.command(f"CREATE DATABASE IF NOT EXISTS {database}")
+        for kind in KINDS[2:]:
+            for statement in table_statements(settings, LEGACY_METRICS[kind], f"otel_{kind}"):
+                engine.command(statement)
     exporter_args = [
         "--exporter", "clickhouse",
         "--clickhouse-exporter-endpoint", front.url,

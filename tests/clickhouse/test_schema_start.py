@@ -4,9 +4,14 @@ kinds this program never writes."""
 
 from __future__ import annotations
 
+import logging
+import threading
 from pathlib import Path
 from typing import Any
 
+from opentelemetry import trace
+
+from automagik_telemetry import configure_automagik
 from automagik_telemetry.exporters.clickhouse import (
     ClickHouseLogExporter,
     ClickHouseSettings,
@@ -14,6 +19,7 @@ from automagik_telemetry.exporters.clickhouse import (
     ClickHouseSpanExporter,
 )
 from automagik_telemetry.exporters.clickhouse.tables import METRIC_KINDS
+from tests.support.polling import wait_until
 
 from .telemetry import many_spans, sample_logs
 
@@ -112,3 +118,50 @@ def test_a_logs_table_dropped_under_the_backend_is_made_again(
     assert backend.send_items("logs", sample_logs(), 10).delivered
     backend.shutdown()
     assert engine.command(f"SELECT count() FROM `{database}`.otel_logs") == 4
+
+
+def _starting() -> bool:
+    return any(t.name == "automagik-clickhouse-start" for t in threading.enumerate())
+
+
+def test_the_embedded_store_is_ready_before_the_first_span(
+    store_path: Path, database: str, engine: Any, tmp_path: Path
+) -> None:
+    """configure_automagik opens the embedded store and makes every table at once, in the
+    background (a tool can open them before the program made a span), without waiting."""
+    handle = configure_automagik(
+        enabled=True,
+        backend="clickhouse",
+        clickhouse_url=f"chdb://{store_path}",
+        clickhouse_database=database,
+        spool_dir=tmp_path / "spool",
+    )
+    try:
+        assert wait_until(lambda: not _starting(), timeout=60)
+        assert tables(engine, database) == ALL_TABLES
+    finally:
+        handle.shutdown(10)
+
+
+def test_a_store_that_cannot_open_at_start_is_reported_by_the_first_write(
+    store_path: Path, tmp_path: Path, caplog: Any
+) -> None:
+    """The start-up is quiet when the store cannot open (here: this process already holds
+    another one); the first write meets the same problem and reports it, and the span is kept
+    in the spool."""
+    caplog.set_level(logging.WARNING, logger="automagik_telemetry")
+    handle = configure_automagik(
+        enabled=True,
+        backend="clickhouse",
+        clickhouse_url=f"chdb://{tmp_path / 'other'}",
+        spool_dir=tmp_path / "spool",
+    )
+    try:
+        assert wait_until(lambda: not _starting(), timeout=60)
+        assert "another chDB store" not in caplog.text
+        with trace.get_tracer("app").start_as_current_span("kept"):
+            pass
+        assert handle.force_flush(10)
+        assert "another chDB store" in caplog.text
+    finally:
+        handle.shutdown(10)

@@ -49,6 +49,22 @@ def test_items_are_exported_in_order_in_batches_of_the_batch_size() -> None:
     assert max(len(batch) for batch in export.batches) <= 10
 
 
+def test_a_burst_goes_out_in_full_batches_and_the_rest_waits() -> None:
+    """As the SDK's batch processor: a burst is exported in full batches; what is left (less
+    than a batch) waits for the next batch or the schedule delay instead of trickling out in
+    small exports (each insert into ClickHouse has a cost of its own)."""
+    export = Recorder()
+    buf = buffer(export, schedule_delay=3600)
+    for item in range(25):
+        buf.put(item)
+    assert wait_until(lambda: len(export.items) == 20, timeout=10)
+    time.sleep(0.2)  # nothing else wakes the worker: the five left stay queued
+    assert [len(batch) for batch in export.batches] == [10, 10]
+    assert len(buf) == 5
+    assert buf.force_flush(5)
+    assert export.items == list(range(25))
+
+
 def test_a_partial_batch_goes_out_after_the_schedule_delay() -> None:
     export = Recorder()
     buf = buffer(export, schedule_delay=0.05)

@@ -1,10 +1,17 @@
-"""One clickhouse-connect client per destination: HTTP(S) to a server, or chDB in-process.
+"""One connection per destination: HTTP(S) to a server, or chDB in-process.
 
 ``clickhouse_connect`` (and, for ``chdb://`` URLs, chDB with its ~0.2 s import and ~300 MB)
 is imported on first use, never when this package is imported. The client is opened lazily on
 the exporters' background threads, so ``configure_automagik()`` never waits for a network or
 an engine. Table names are always qualified (``db.table``): the client itself is not bound to
 a database, which may not exist until the schema is created.
+
+The embedded store's write path (``command``, ``describe``, ``insert``, ``server_version``)
+talks to chDB's own connection instead of clickhouse-connect's chdb client: importing
+clickhouse-connect (numpy, pyarrow, asyncio, ssl, urllib3: 255 modules) and its client's
+start-up queries cost ~0.2 s of CPU under the GIL, in the program's own process, before the
+first row; chDB takes the same SQL and the same Native bytes directly. ``client`` (reads: the
+report, doctor) stays clickhouse-connect's, for its typed results.
 """
 
 from __future__ import annotations
@@ -12,8 +19,10 @@ from __future__ import annotations
 import importlib
 import math
 import os
+import re
+import tempfile
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +56,7 @@ class ClickHouseConnection:
         self.closing = threading.Event()
         """Set on close: retries waiting on it stop at once."""
         self._client: Any = None
+        self._store: Any = None
         self._lock = threading.Lock()
         self._owner = os.getpid()
         after_fork_in_child(self._after_fork)
@@ -55,6 +65,7 @@ class ClickHouseConnection:
         """A forked worker opens connections of its own; the parent's are not touched."""
         self._lock = threading.Lock()
         self._client = None
+        self._store = None
 
     @property
     def client(self) -> Any:
@@ -63,17 +74,45 @@ class ClickHouseConnection:
             if self.closing.is_set():
                 raise StoreUnavailableError("the ClickHouse exporter was shut down")
             if self._client is None:
-                if self.settings.url.embedded and os.getpid() != self._owner:
-                    raise EmbeddedStoreOwnedError(self.settings.url.path, self._owner)
+                self._check_owner()
                 self._client = self._open()
             return self._client
+
+    def _embedded_store(self) -> Any:
+        """chDB's own connection to the embedded store, opened on first use (see above)."""
+        with self._lock:
+            if self.closing.is_set():
+                raise StoreUnavailableError("the ClickHouse exporter was shut down")
+            if self._store is None:
+                url = self.settings.url
+                self._check_owner()
+                self._store = _open_embedded(lambda: _ChdbStore(url.path), url.path)
+                for key, value in url.settings.items():
+                    self._store.query(f"SET {key} = {_literal(value)}")
+            return self._store
+
+    def _check_owner(self) -> None:
+        """A forked worker must not open the embedded store its parent holds."""
+        if self.settings.url.embedded and os.getpid() != self._owner:
+            raise EmbeddedStoreOwnedError(self.settings.url.path, self._owner)
+
+    def server_version(self) -> str:
+        if self.settings.url.embedded:
+            version: str = self._embedded_store().query("SELECT version()")
+            return version.strip()
+        return str(self.client.server_version)
 
     def _open(self) -> Any:
         settings = self.settings
         url = settings.url
         clickhouse_connect = importlib.import_module("clickhouse_connect")
         if url.embedded:
-            return _open_embedded(clickhouse_connect, url.path, dict(url.settings))
+            return _open_embedded(
+                lambda: clickhouse_connect.get_client(
+                    interface="chdb", path=url.path, settings=dict(url.settings)
+                ),
+                url.path,
+            )
         seconds = max(1, math.ceil(settings.timeout))  # the driver takes whole seconds
         client = clickhouse_connect.get_client(
             interface=url.scheme,
@@ -96,10 +135,20 @@ class ClickHouseConnection:
         return client
 
     def command(self, sql: str, settings: Mapping[str, object] | None = None) -> None:
+        if self.settings.url.embedded:
+            store = self._embedded_store()
+            for key, value in (settings or {}).items():  # our own session: set, not restored
+                store.query(f"SET {key} = {_literal(value)}")
+            store.query(sql)
+            return
         self.client.command(sql, settings=dict(settings or {}))
 
     def describe(self, table: str) -> list[tuple[str, str, str]]:
         """``(name, type, default kind)`` of each column, from ``DESCRIBE TABLE``."""
+        if self.settings.url.embedded:
+            text = self._embedded_store().query(f"DESCRIBE TABLE {table}")
+            fields = [line.split("\t") for line in text.splitlines()]
+            return [(row[0], row[1], row[2]) for row in fields]
         result = self.client.query(f"DESCRIBE TABLE {table}")
         return [(row[0], row[1], row[2]) for row in result.result_rows]
 
@@ -129,6 +178,9 @@ class ClickHouseConnection:
             insert_settings["insert_distributed_sync"] = 1
         if token:
             insert_settings["insert_deduplication_token"] = token
+        if settings.url.embedded:
+            self._embedded_store().insert(table, names, data, insert_settings)
+            return
         self.client.raw_insert(
             table,
             column_names=list(names),
@@ -142,14 +194,79 @@ class ClickHouseConnection:
         with self._lock:
             self.closing.set()
             client, self._client = self._client, None
-        if client is not None:
-            client.close()
+            store, self._store = self._store, None
+        for each in (client, store):
+            if each is not None:
+                each.close()
 
 
-def _open_embedded(clickhouse_connect: Any, path: str, settings: dict[str, str]) -> Any:
+class EmbeddedQueryError(Exception):
+    """A query the embedded engine refused, with ClickHouse's error ``code`` (what
+    ``is_transient`` and the schema check read), as clickhouse-connect's errors carry it."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        found = re.search(r"Code: (\d+)\.", message)
+        self.code = int(found.group(1)) if found else None
+
+
+class _ChdbStore:
+    """chDB's connection to one store: SQL in, text out; a Native block inserted from a
+    temporary file (``INSERT ... FROM INFILE``, as clickhouse-connect's chdb client does).
+    One call at a time (the signals' export threads share it; a chDB connection is not meant
+    for concurrent calls, and clickhouse-connect's client serializes them the same way)."""
+
+    def __init__(self, path: str) -> None:
+        import chdb
+
+        self._lock = threading.Lock()
+        try:
+            self._connection: Any = chdb.connect(os.path.realpath(path))  # type: ignore[no-untyped-call]
+        except RuntimeError as error:  # the engine's own reason, with what we were doing
+            raise EmbeddedQueryError(f"cannot open the chdb engine at {path}: {error}") from None
+
+    def query(self, sql: str) -> str:
+        try:
+            with self._lock:
+                if self._connection is None:  # closed by a shutdown meanwhile
+                    raise StoreUnavailableError("the ClickHouse exporter was shut down")
+                result = self._connection.query(sql, "TabSeparated")
+        except RuntimeError as error:  # chDB's ChdbError: "Code: 60. DB::Exception: ..."
+            message = str(error)
+            raise EmbeddedQueryError(message[message.find("Code: ") :].strip()) from None
+        return str(result.bytes().decode())
+
+    def insert(
+        self, table: str, names: Sequence[str], data: bytes, settings: Mapping[str, object]
+    ) -> None:
+        with tempfile.NamedTemporaryFile(suffix=".native") as block:
+            block.write(data)
+            block.flush()
+            clause = ", ".join(f"{key} = {_literal(value)}" for key, value in settings.items())
+            self.query(
+                f"INSERT INTO {table} ({', '.join(f'`{name}`' for name in names)}) "
+                f"FROM INFILE {_literal(block.name)}"
+                f"{' SETTINGS ' + clause if clause else ''} FORMAT Native"
+            )
+
+    def close(self) -> None:
+        with self._lock:
+            connection, self._connection = self._connection, None
+        if connection is not None:
+            connection.close()
+
+
+def _literal(value: object) -> str:
+    """A setting value or file name as an SQL string literal (quoted: ClickHouse converts it
+    to the setting's type)."""
+    text = str(value).replace("\\", "\\\\").replace("'", "\\'")
+    return f"'{text}'"
+
+
+def _open_embedded(open_store: Callable[[], Any], path: str) -> Any:
     Path(path).mkdir(parents=True, exist_ok=True)
     try:
-        return clickhouse_connect.get_client(interface="chdb", path=path, settings=settings)
+        return open_store()
     except Exception as error:
         message = str(error)
         if "already initialized with path" in message:

@@ -16,6 +16,7 @@ import os
 from pathlib import Path
 
 from ...config import TelemetryConfig
+from .compact import spans_block
 from .connection import ClickHouseConnection, _locked_by_another_process
 from .ddl import table_ref
 from .errors import SchemaMismatchError
@@ -24,8 +25,7 @@ from .metrics import MetricColumns
 from .native import NativeBlock
 from .schema import check_table
 from .settings import ClickHouseSettings
-from .spans import spans_block
-from .tables import TABLES, layout_of
+from .tables import TABLES, layout_of, metrics_layout_of
 
 __all__ = ["Check", "check_clickhouse"]
 
@@ -137,12 +137,19 @@ def _table(connection: ClickHouseConnection, kind: str) -> Check:
     missing = f" (without the newer column {', '.join(sorted(absent))})" if absent else ""
     if kind == "logs":
         missing += _LAYOUTS[layout_of(connection.describe(table))]
+    elif kind.startswith("metrics_"):
+        missing += _METRIC_LAYOUTS[metrics_layout_of(connection.describe(table))]
     return True, f"table {table} fits the schema we write{missing}; inserts allowed"
 
 
 _LAYOUTS = {
     "current": ", the collector's current layout",
     "legacy": ", the older collector layout (TimestampTime keys), used as it is",
+}
+_METRIC_LAYOUTS = {
+    "current": ", the collector's current layout",
+    "legacy": ", the older collector layout (nanosecond times, attributes in the key), used "
+    "as it is",
 }
 
 

@@ -31,12 +31,12 @@ from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
 
 from ...diagnostics import internal_log
+from .compact import spans_block
 from .logs import logs_block
 from .metrics import MetricColumns, add_sdk_metrics
 from .native import NativeBlock
 from .settings import ClickHouseSettings
 from .sink import ClickHouseSink
-from .spans import spans_block
 
 __all__ = ["ClickHouseLogExporter", "ClickHouseMetricExporter", "ClickHouseSpanExporter"]
 

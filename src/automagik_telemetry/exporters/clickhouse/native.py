@@ -48,16 +48,23 @@ def varint(number: int) -> bytes:
 _PREFIXES = tuple(varint(n) for n in range(4096))  # covers nearly every attribute value
 
 
-def encode_strings(values: Sequence[str]) -> bytes:
-    """A ``String`` column: each value as varint(length) + UTF-8 bytes."""
+def _utf8(values: Sequence[str]) -> tuple[list[bytes], list[bytes]]:
+    """Each value's varint length prefix and UTF-8 bytes (lone surrogates, which are not
+    UTF-8, become "?": never fail)."""
     try:
         data = [value.encode() for value in values]
-    except UnicodeEncodeError:  # lone surrogates (not UTF-8): stored as "?", never fail
+    except UnicodeEncodeError:
         data = [value.encode("utf-8", "replace") for value in values]
     try:
         prefixes = [_PREFIXES[len(item)] for item in data]
     except IndexError:
         prefixes = [varint(len(item)) for item in data]
+    return prefixes, data
+
+
+def encode_strings(values: Sequence[str]) -> bytes:
+    """A ``String`` column: each value as varint(length) + UTF-8 bytes."""
+    prefixes, data = _utf8(values)
     interleaved: list[bytes] = [b""] * (2 * len(data))
     interleaved[0::2] = prefixes
     interleaved[1::2] = data
@@ -74,21 +81,24 @@ def encode_repeated(values: Sequence[str]) -> bytes:
     status codes, attribute keys and most attribute values): each distinct value is encoded
     once and its bytes reused, across blocks, so a row costs one dict lookup (C-level ``map``)
     instead of an encode, a prefix lookup and an interleave; the bytes are those of
-    ``encode_strings``. The memo is shared by the exporters' threads (dict operations are
-    atomic), keeps only short values and starts over past ``_MEMO_LIMIT`` of them: at most
-    ~1.5 MB, and a column that does not repeat costs a little, never unbounded memory."""
+    ``encode_strings``. The values not in the memo are encoded once each, together. The memo
+    is shared by the exporters' threads (dict operations are atomic), keeps only short values
+    and starts over past ``_MEMO_LIMIT`` of them: at most ~1.5 MB, and a column that does not
+    repeat costs a little, never unbounded memory."""
     memo = _MEMO
     parts = list(map(memo.get, values))
-    if None in parts:
-        if len(memo) > _MEMO_LIMIT:
-            memo.clear()
-        for index, part in enumerate(parts):
-            if part is None:
-                value = values[index]
-                parts[index] = encoded = encode_strings((value,))
-                if len(value) <= _MEMO_LONGEST:
-                    memo[value] = encoded
-    return b"".join(parts)  # type: ignore[arg-type]
+    if None not in parts:
+        return b"".join(parts)  # type: ignore[arg-type]
+    if len(memo) > _MEMO_LIMIT:
+        memo.clear()
+    missing = list(
+        dict.fromkeys([value for value, part in zip(values, parts, strict=True) if part is None])
+    )
+    fresh = dict(zip(missing, map(bytes.__add__, *_utf8(missing)), strict=True))
+    memo.update([pair for pair in fresh.items() if len(pair[0]) <= _MEMO_LONGEST])
+    return b"".join(
+        [fresh[value] if part is None else part for value, part in zip(values, parts, strict=True)]
+    )
 
 
 def pack(type_name: str, numbers: Sequence[Number]) -> bytes:

@@ -62,7 +62,7 @@ def prepare_table(connection: ClickHouseConnection, kind: str) -> frozenset[str]
 
 
 def _text_indexes(connection: ClickHouseConnection) -> bool:
-    return has_text_indexes(str(connection.client.server_version))
+    return has_text_indexes(connection.server_version())
 
 
 def check_table(connection: ClickHouseConnection, kind: str) -> frozenset[str]:

@@ -8,12 +8,14 @@ exporters turn into the SDK's FAILURE result.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from collections.abc import Callable
 
 from ...delivery.outcome import Delivery
 from ...diagnostics import internal_log
+from ...engine.forking import after_fork_in_child
 from .connection import ClickHouseConnection
 from .ddl import table_ref
 from .errors import Backoff, ClickHouseError, is_transient
@@ -33,7 +35,14 @@ class ClickHouseSink:
         self._absent: dict[str, frozenset[str]] = {}
         self._started = False
         self._lock = threading.Lock()
+        self._prepare_lock = threading.Lock()  # the start-up thread and the first write
         self._users = 0
+        after_fork_in_child(self._after_fork)
+
+    def _after_fork(self) -> None:
+        """A child forked while the start-up thread (which it does not have) held the lock
+        must not wait for it forever: its writes go to the spool for the store's owner."""
+        self._prepare_lock = threading.Lock()
 
     @classmethod
     def open(cls, settings: ClickHouseSettings) -> ClickHouseSink:
@@ -54,6 +63,13 @@ class ClickHouseSink:
             last = self._users <= 0
         if last:
             self.connection.close()
+
+    def start(self) -> None:
+        """Open the destination and prepare every table now, ahead of the first write (the
+        embedded store's start-up, on a thread of its own). Never raises: a failure here is
+        met again, retried and reported by the first write."""
+        with contextlib.suppress(Exception):  # the first write meets it again and reports it
+            self._prepared("traces")
 
     def write(self, kind: str, block: NativeBlock) -> bool:
         """Insert ``block`` into the table of ``kind``, retrying transient failures within
@@ -98,7 +114,12 @@ class ClickHouseSink:
     def _prepared(self, kind: str) -> frozenset[str]:
         """The optional columns the table of ``kind`` lacks, once it is ready. The first call
         creates and checks every table (the collector's start-up); later calls re-prepare a
-        table that was dropped or did not fit."""
+        table that was dropped or did not fit. One thread at a time (the start-up thread and
+        the first write may meet here)."""
+        with self._prepare_lock:
+            return self._prepare(kind)
+
+    def _prepare(self, kind: str) -> frozenset[str]:
         absent = self._absent.get(kind)
         if absent is not None:
             return absent

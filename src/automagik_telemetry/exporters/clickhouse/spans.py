@@ -1,8 +1,10 @@
 """Spans to ``otel_traces`` rows, built column by column.
 
 ``SpanColumns`` holds plain lists, one per column; ``add_sdk_spans`` fills them from SDK
-``ReadableSpan`` objects in one tight loop. The lists are the seam: a replay of OTLP protobuf
-batches (the durable spool) fills the same lists, and ``block()`` encodes whatever filled them.
+``ReadableSpan`` objects in one tight loop. The lists are the seam: ``compact.py`` fills them
+from the live pipeline's compact spans column by column (and makes the block), a replay of
+OTLP protobuf batches (the durable spool) fills them with decoded spans, and ``block()``
+encodes whatever filled them.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from opentelemetry.trace import Link
 from .native import NativeBlock, encode_strings
 from .values import SPAN_KINDS, STATUS_CODES, as_string, plain, span_id_hex, trace_id_hex
 
-__all__ = ["ResourceCache", "SpanColumns", "add_sdk_spans", "spans_block"]
+__all__ = ["ResourceCache", "SpanColumns", "add_sdk_spans"]
 
 
 class ResourceCache:
@@ -238,10 +240,3 @@ def _add_links(c: SpanColumns, links: Sequence[Link]) -> None:
             c.link_attribute_keys += attributes.keys()
             c.link_attribute_values += _values(attributes)
         c.link_attribute_offsets.append(total)
-
-
-def spans_block(spans: Sequence[ReadableSpan]) -> NativeBlock:
-    """SDK spans as one Native block for the traces table."""
-    columns = SpanColumns()
-    add_sdk_spans(columns, spans)
-    return columns.block()

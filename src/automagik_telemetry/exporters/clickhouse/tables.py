@@ -15,6 +15,8 @@ from dataclasses import dataclass
 
 __all__ = [
     "LEGACY_LOGS",
+    "LEGACY_METRICS",
+    "METRICS",
     "METRIC_KINDS",
     "TABLES",
     "TRACE_ID_TS",
@@ -23,6 +25,7 @@ __all__ = [
     "Nested",
     "TableSpec",
     "layout_of",
+    "metrics_layout_of",
     "normalize_type",
 ]
 
@@ -289,92 +292,132 @@ def layout_of(described: list[tuple[str, str, str]]) -> str:
     return "legacy" if kinds.get("TimestampTime") in ("", "DEFAULT") else "current"
 
 
-_METRIC_COMMON = (
-    _c("ResourceAttributes", MAP),
-    _c("ResourceSchemaUrl", "String"),
-    _c("ScopeName", "String"),
-    _c("ScopeVersion", "String"),
-    _c("ScopeAttributes", MAP),
-    _c("ScopeDroppedAttrCount", "UInt32"),
-    _c("ScopeSchemaUrl", "String"),
-    _c("ServiceName", LC),
-    _c("MetricName", "String"),
-    _c("MetricDescription", "String"),
-    _c("MetricUnit", "String"),
-    _c("Attributes", MAP),
-    _c("StartTimeUnix", _TS, "Delta, ZSTD(1)"),
-    _c("TimeUnix", _TS, "Delta, ZSTD(1)"),
-)
-_EXEMPLARS = Nested(
-    "Exemplars",
-    (
-        Column("FilteredAttributes", MAP),
-        Column("TimeUnix", _TS),
-        Column("Value", "Float64"),
-        Column("SpanId", "String"),
-        Column("TraceId", "String"),
-    ),
-)
-_HISTOGRAM_TAIL = (
-    _EXEMPLARS,
-    _c("Flags", "UInt32"),
-    _c("Min", "Float64"),
-    _c("Max", "Float64"),
-    _c("AggregationTemporality", "Int32"),
-)
-_METRIC_COLUMNS: dict[str, tuple[Column | Nested, ...]] = {
-    "metrics_gauge": (_c("Value", "Float64"), _c("Flags", "UInt32"), _EXEMPLARS),
-    "metrics_sum": (
-        _c("Value", "Float64"),
-        _c("Flags", "UInt32"),
-        _EXEMPLARS,
-        _c("AggregationTemporality", "Int32"),
-        _c("IsMonotonic", "Bool", "Delta, ZSTD(1)"),
-    ),
-    "metrics_histogram": (
-        _c("Count", "UInt64", "Delta, ZSTD(1)"),
-        _c("Sum", "Float64"),
-        _c("BucketCounts", "Array(UInt64)"),
-        _c("ExplicitBounds", "Array(Float64)"),
-        *_HISTOGRAM_TAIL,
-    ),
-    "metrics_exponential_histogram": (
-        _c("Count", "UInt64", "Delta, ZSTD(1)"),
-        _c("Sum", "Float64"),
-        _c("Scale", "Int32"),
-        _c("ZeroCount", "UInt64"),
-        _c("PositiveOffset", "Int32"),
-        _c("PositiveBucketCounts", "Array(UInt64)"),
-        _c("NegativeOffset", "Int32"),
-        _c("NegativeBucketCounts", "Array(UInt64)"),
-        *_HISTOGRAM_TAIL,
-    ),
-    "metrics_summary": (
-        _c("Count", "UInt64", "Delta, ZSTD(1)"),
-        _c("Sum", "Float64"),
-        Nested("ValueAtQuantiles", (Column("Quantile", "Float64"), Column("Value", "Float64"))),
-        _c("Flags", "UInt32"),
-    ),
-}
-METRIC_KINDS = tuple(_METRIC_COLUMNS)
+def _metric_common(time_type: str, name_type: str) -> tuple[Column, ...]:
+    also = ("DateTime64(9)",) if time_type == "DateTime" else ()
+    return (
+        _c("ResourceAttributes", MAP),
+        _c("ResourceSchemaUrl", "String"),
+        _c("ScopeName", "String"),
+        _c("ScopeVersion", "String"),
+        _c("ScopeAttributes", MAP),
+        _c("ScopeDroppedAttrCount", "UInt32"),
+        _c("ScopeSchemaUrl", "String"),
+        _c("ServiceName", LC),
+        _c("MetricName", name_type),
+        _c("MetricDescription", "String"),
+        _c("MetricUnit", "String"),
+        _c("Attributes", MAP),
+        _c("StartTimeUnix", time_type, "Delta, ZSTD(1)", also=also),
+        _c("TimeUnix", time_type, "Delta, ZSTD(1)", also=also),
+    )
 
-TABLES: dict[str, TableSpec] = {
-    "traces": TRACES,
-    "logs": LOGS,
-    **{
+
+def _metric_columns(time_type: str) -> dict[str, tuple[Column | Nested, ...]]:
+    also = ("DateTime64(9)",) if time_type == "DateTime" else ()
+    exemplars = Nested(
+        "Exemplars",
+        (
+            Column("FilteredAttributes", MAP),
+            Column("TimeUnix", time_type, also=also),
+            Column("Value", "Float64"),
+            Column("SpanId", "String"),
+            Column("TraceId", "String"),
+        ),
+    )
+    histogram_tail = (
+        exemplars,
+        _c("Flags", "UInt32"),
+        _c("Min", "Float64"),
+        _c("Max", "Float64"),
+        _c("AggregationTemporality", "Int32"),
+    )
+    return {
+        "metrics_gauge": (_c("Value", "Float64"), _c("Flags", "UInt32"), exemplars),
+        "metrics_sum": (
+            _c("Value", "Float64"),
+            _c("Flags", "UInt32"),
+            exemplars,
+            _c("AggregationTemporality", "Int32"),
+            _c("IsMonotonic", "Bool", "Delta, ZSTD(1)"),
+        ),
+        "metrics_histogram": (
+            _c("Count", "UInt64", "Delta, ZSTD(1)"),
+            _c("Sum", "Float64"),
+            _c("BucketCounts", "Array(UInt64)"),
+            _c("ExplicitBounds", "Array(Float64)"),
+            *histogram_tail,
+        ),
+        "metrics_exponential_histogram": (
+            _c("Count", "UInt64", "Delta, ZSTD(1)"),
+            _c("Sum", "Float64"),
+            _c("Scale", "Int32"),
+            _c("ZeroCount", "UInt64"),
+            _c("PositiveOffset", "Int32"),
+            _c("PositiveBucketCounts", "Array(UInt64)"),
+            _c("NegativeOffset", "Int32"),
+            _c("NegativeBucketCounts", "Array(UInt64)"),
+            *histogram_tail,
+        ),
+        "metrics_summary": (
+            _c("Count", "UInt64", "Delta, ZSTD(1)"),
+            _c("Sum", "Float64"),
+            Nested("ValueAtQuantiles", (Column("Quantile", "Float64"), Column("Value", "Float64"))),
+            _c("Flags", "UInt32"),
+        ),
+    }
+
+
+_METRIC_INDEXES = (
+    *_ATTRIBUTE_INDEXES,
+    "INDEX idx_attr_key mapKeys(Attributes) TYPE bloom_filter(0.01) GRANULARITY 1",
+    "INDEX idx_attr_value mapValues(Attributes) TYPE bloom_filter(0.01) GRANULARITY 1",
+)
+
+
+def _metric_tables(*, current: bool) -> dict[str, TableSpec]:
+    time_type, name_type = ("DateTime", LC) if current else (_TS, "String")
+    return {
         kind: TableSpec(
             kind=kind,
-            columns=(*_METRIC_COMMON, *columns),
+            columns=(*_metric_common(time_type, name_type), *columns),
             indexes=(
-                *_ATTRIBUTE_INDEXES,
-                "INDEX idx_attr_key mapKeys(Attributes) TYPE bloom_filter(0.01) GRANULARITY 1",
-                "INDEX idx_attr_value mapValues(Attributes) TYPE bloom_filter(0.01) GRANULARITY 1",
+                (*_METRIC_INDEXES, "INDEX idx_time_minmax TimeUnix TYPE minmax GRANULARITY 1")
+                if current
+                else _METRIC_INDEXES
             ),
             partition_by="toDate(TimeUnix)",
-            order_by="(ServiceName, MetricName, Attributes, toUnixTimestamp64Nano(TimeUnix))",
+            order_by=(
+                "(ServiceName, MetricName, toStartOfHour(TimeUnix), cityHash64(Attributes), "
+                "TimeUnix)"
+                if current
+                else "(ServiceName, MetricName, Attributes, toUnixTimestamp64Nano(TimeUnix))"
+            ),
             ttl_on="toDateTime(TimeUnix)",
         )
-        for kind, columns in _METRIC_COLUMNS.items()
-    },
-}
+        for kind, columns in _metric_columns(time_type).items()
+    }
+
+
+METRICS = _metric_tables(current=True)
+"""The collector's current metric tables (v0.160+; ClickStack's too): the sort key leads with
+an hour bucket and a hash of the attributes instead of the whole attribute map (a smaller
+primary index that prunes by time), ``MetricName`` low-cardinality, times in seconds
+(``DateTime``) and a ``minmax`` index on ``TimeUnix``. What we create for a new table."""
+
+LEGACY_METRICS = _metric_tables(current=False)
+"""The older collector metric tables (up to v0.159): nanosecond ``DateTime64(9)`` times and
+the attribute map in the sort key. Existing tables in this layout keep working unchanged (the
+server converts our nanosecond times to either type on insert); ``metrics_layout_of`` tells
+them apart."""
+
+METRIC_KINDS = tuple(METRICS)
+
+TABLES: dict[str, TableSpec] = {"traces": TRACES, "logs": LOGS, **METRICS}
 """By table kind (the keys of ``clickhouse_table_names``)."""
+
+
+def metrics_layout_of(described: list[tuple[str, str, str]]) -> str:
+    """``current`` or ``legacy`` for a metrics table, from ``DESCRIBE TABLE`` rows: the older
+    layout keeps ``TimeUnix`` in nanoseconds (``DateTime64(9)``), the current one in seconds."""
+    types = {name: normalize_type(type_name) for name, type_name, _ in described}
+    return "legacy" if types.get("TimeUnix", "").startswith("DateTime64") else "current"
