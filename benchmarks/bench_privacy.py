@@ -200,8 +200,60 @@ def unique_texts(count: int, seed: int = 11) -> list[str]:
     return texts
 
 
+def long_texts(count: int, seed: int = 13) -> list[str]:
+    """Never repeating ~130-byte values, the size the issue measures: log lines and JSON
+    records; about one in four holds personal data (e-mail, IP, phone, name, address, key),
+    the rest only look busy (ids, hashes, dates, versions, routes, Title Case)."""
+    rnd = random.Random(seed)
+    templates = [
+        "2024-05-{d:02d}T10:{m2:02d}:07Z INFO worker-{n} finished job {h} for project {m} "
+        "after {m2} retries (queue=default, attempt={d}, elapsed={m}ms)",
+        "POST /api/v2/projects/{n}/tasks/{m}/comments HTTP/1.1 201 {m}B in {m2}ms "
+        '"Mozilla/5.0 (X11; Linux x86_64)" request_id={h}',
+        '{{"event": "order.created", "order_id": {n}, "items": {m2}, "total": {m}.{d:02d}, '
+        '"currency": "EUR", "status": "Pending Review"}}',
+        "SELECT id, name, status FROM tasks WHERE project_id = {n} AND updated_at > "
+        "'2024-03-{d:02d}' ORDER BY id DESC LIMIT {m} OFFSET {m2}",
+        "Release Notes for Version 4.{m2}.{d} of the Automagik Platform: Faster Queries, "
+        "Better Retries, {m} Fixes and a New CLI",
+        'File "/srv/app/automagik/workers/runner_{n}.py", line {m}, in execute; '
+        "TimeoutError: upstream api.example.com took {m2}s",
+        "user u{n}.costa@example.org changed plan to pro (invoice {m}, coupon SPRING{d}) "
+        "from 203.0.{b}.{c} via the web console",
+        "ticket {n} assigned to Maria Fernandes by the triage bot; priority {d}, sla {m}h, "
+        "component billing-api, labels: p{d}, backend",
+        '{{"customer": "Jonas Becker", "shipping_address": "Hauptstraße {d}, 10115 Berlin", '
+        '"order": {n}, "items": {m2}, "paid": true}}',
+        "SMS delivery to +44 20 7946 {m:04d} failed with code {m2} after {d} attempts; "
+        "provider=twilio region=eu-west-1 campaign=spring-{d}",
+        "Authorization failed for token sk-proj-{h}{h} on /v1/chat/completions "
+        "(model gpt-4o-mini, {m} tokens)",
+        "trace_id={h}{h} span_id={s}{s} parent={s} service=checkout-api version=3.{d}.{m2} "
+        "status=OK duration={m}us",
+    ]
+    texts = []
+    for i in range(count):
+        texts.append(
+            templates[i % len(templates)].format(
+                n=rnd.randrange(10**6) + i,
+                m=rnd.randrange(10**4),
+                m2=rnd.randrange(60),
+                d=rnd.randrange(1, 29),
+                h=f"{rnd.getrandbits(64):016x}",
+                s=f"{rnd.getrandbits(32):08x}",
+                b=rnd.randrange(256),
+                c=rnd.randrange(1, 255),
+            )
+        )
+    return texts
+
+
 def throughput(rounds: int) -> None:
-    texts = unique_texts(20_000)
+    for texts in (unique_texts(20_000), long_texts(20_000)):
+        per_value_cost(texts, rounds)
+
+
+def per_value_cost(texts: list[str], rounds: int) -> None:
     size = sum(len(text.encode()) for text in texts)
     speeds, per_value = [], []
     for _ in range(max(3, rounds // 3)):

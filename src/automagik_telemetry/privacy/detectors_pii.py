@@ -14,13 +14,13 @@ import re
 from collections.abc import Collection, Iterator
 
 from .detector import Detector, Finding, Span, boundary_after, regex_finder
-from .detectors_numbers import number_detector
-from .detectors_people import (
+from .detectors_addresses import (
     address_detector,
     english_address_detector,
-    name_detectors,
     slash_address_detector,
 )
+from .detectors_names import name_detectors
+from .detectors_numbers import number_detector
 from .validators import IBAN_LENGTHS, is_iban
 
 __all__ = ["GENERIC_USERS", "pii_detectors"]
