@@ -12,15 +12,19 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from functools import lru_cache
 
-from .detector import Detector, Finding, regex_finder, trie
+from .detector import Detector, Finding, lowered, occurrences, regex_finder, tokens, trie
 from .letters import LOWER as _LO
 from .letters import UPPER as _UP
 from .letters import lazy as _lazy
 from .letters import merge
 
-__all__ = ["address_detector", "english_address_detector", "slash_address_detector"]
+__all__ = [
+    "address_detector",
+    "english_address_detector",
+    "slash_address_detector",
+    "suffix_address_detector",
+]
 
 _STREET_EN = (
     r"Street|Streets|St|Avenue|Ave|Av|Road|Roads|Rd|Boulevard|Blvd|Lane|Ln|Drive|Drives|Dr"
@@ -57,29 +61,45 @@ _ADDRESS_SUFFIX = _lazy(
     rf"\b(?:[{_UP}][{_LO}]+[ -]){{0,3}}[{_UP}][{_LO}]*-?(?i:{_STREET_SUFFIX})[ ]*\d{{1,4}}"
     rf"[a-zA-Z]?(?:[/-]\d{{1,4}})?\b"
 )
-_ADDRESS_TYPE_FIRST = _lazy(
+_FRENCH_TYPES = (
+    *("rue", "avenue", "av.", "boulevard", "bd", "place", "chemin", "allée", "impasse"),
+    *("quai", "route", "cours"),
+)
+_FRENCH = _lazy(
     # 12 rue de la Paix
-    rf"\b\d{{1,4}}(?:[ ]?(?:bis|ter))?,?[ ]+(?i:rue|avenue|av\.|boulevard|bd|place|chemin"
-    rf"|allée|impasse|quai|route|cours)[ ]+(?:[\w'’-]+[ ]+){{0,4}}?[{_UP}][\w'’-]+"
+    rf"\d{{1,4}}(?:[ ]?(?:bis|ter))?,?[ ]+(?i:{'|'.join(map(re.escape, _FRENCH_TYPES))})"
+    rf"[ ]+(?:[\w'’-]+[ ]+){{0,4}}?[{_UP}][\w'’-]+"
+)
+_NUMBER_BEFORE = re.compile(r"\b\d{1,4}(?:[ ]?(?:bis|ter))?,?[ ]+\Z")
+"""The house number before a French street type (searched with the type's start as end)."""
+_TYPES = (
+    *("calle", "c/", "c.", "cl.", "avenida", "avda.", "av.", "plaza", "paseo", "camino"),
+    *("carrera", "ronda", "pasaje", "pasadizo", "glorieta", "travesía", "rambla", "vía"),
+    *("callejón", "cuesta", "urbanización", "via", "viale", "piazza", "corso", "largo"),
+    *("vicolo", "piazzale", "contrada", "borgo", "strada", "vico", "rotonda", "lungomare"),
+    *("stretto", "rua", "travessa", "praça", "alameda", "estrada", "ladeira", "passarela"),
+    *("parque", "vereda", "viela", "rodovia", "quadra", "setor", "chácara", "conjunto"),
+    *("núcleo", "recanto", "ul.", "ulica", "plac", "skwer", "osiedle", "наб.", "набережная"),
+    *("бульвар", "б-р", "площадь", "пл.", "al.", "aleja", "pl.", "os.", "ulice", "nám."),
+    *("náměstí", "třída", "ул.", "улица", "пр-т", "проспект", "пер.", "переулок", "шоссе"),
+)
+_TYPE_FIRST = _lazy(
     # Calle Mayor 5, Via Roma 10, Rua Augusta 100, ul. Długa 5, ул. Тверская, д. 7
-    rf"|(?i:\b(?:calle|c/|c\.|cl\.|avenida|avda\.|av\.|plaza|paseo|camino|carrera|ronda"
-    rf"|pasaje|pasadizo|glorieta|travesía|rambla|vía|callejón|cuesta|urbanización|via|viale"
-    rf"|piazza|corso|largo|vicolo|piazzale|contrada|borgo|strada|vico|rotonda|lungomare"
-    rf"|stretto|rua|travessa|praça|alameda|estrada|ladeira|passarela|parque|vereda|viela"
-    rf"|rodovia|quadra|setor|chácara|conjunto|núcleo|recanto|ul\.|ulica|plac|skwer|osiedle"
-    rf"|наб\.|набережная|бульвар|б-р|площадь|пл\."
-    rf"|al\.|aleja|pl\.|os\.|ulice|nám\.|náměstí|třída|ул\.|улица|пр-т|проспект|пер\.|переулок"
-    rf"|шоссе))[ ]*(?:[\w'’.-]+[ ]+){{0,4}}?[\w'’.-]+,?[ ]*(?:(?:n[º°o]?\.?|nr\.?|д\.)[ ]*)?"
-    rf"\d{{1,5}}[a-zA-Z]?(?:/\d{{1,4}})?\b"
+    rf"(?i:{'|'.join(map(re.escape, _TYPES))})[ ]*(?:[\w'’.-]+[ ]+){{0,4}}?[\w'’.-]+,?[ ]*"
+    rf"(?:(?:n[º°o]?\.?|nr\.?|д\.)[ ]*)?\d{{1,5}}[a-zA-Z]?(?:/\d{{1,4}})?\b"
 )
 _ADDRESS_SLASH = re.compile(
     # Czech/Slovak numbering without a street word: Vodičkova 681/14
     rf"\b[{_UP}][{_LO}]+[ ]+\d{{1,4}}/\d{{1,4}}[a-z]?\b"
 )
+_CUE_PHRASES = (
+    *("address", "ship to", "shipped to", "deliver to", "delivery to", "adresse", "adresa"),
+    *("dirección", "direccion", "indirizzo", "endereço", "endereco", "adres"),
+    *("lieferadresse", "адрес", "доставка"),
+)
 _ADDRESS_CUE = _lazy(
-    r"(?i:\b(?:address|ship to|shipped to|deliver to|delivery to|adresse|adresa|dirección"
-    r"|direccion|indirizzo|endereço|endereco|adres|lieferadresse|адрес|доставка))"
-    r"[ ]*:?[ ]+(?P<v>[^,;\n\"'<>]{2,60}?[ ]\d{1,5}[a-zA-Z]?(?:[/-]\d{1,4})?)(?![\w])"
+    rf"(?i:{'|'.join(_CUE_PHRASES)})[ ]*:?[ ]+"
+    r"(?P<v>[^,;\n\"'<>]{2,60}?,?[ ]\d{1,5}[a-zA-Z]?(?:[/-]\d{1,4})?)(?![\w])"
 )
 """After a word that announces an address, a street name and a house number are one,
 whatever the street type (``delivery address: Bermanova 42``)."""
@@ -90,14 +110,24 @@ _ADDRESS_KEYS = _lazy(
     r"[\"'](?P<v>[^\"'\n]*[A-Za-z\u00c0-\u024f\u0400-\u04ff][^\"'\n]*)[\"']"
 )
 """A JSON (or dict repr) field named like an address: its whole value is one."""
-_KEY_TRIGGERS = (
-    "street", "addr", "ship", "deliver", "доставка", "адрес", "strasse", "straße", "rue",
-    "calle", "via", "rua", "ulica", "adres", "direcc", "dirección", "indirizzo", "endere",
-)  # fmt: skip
-_EN_STREET_WORDS = tuple(
-    sorted({word.lower() for word in re.sub(r"[s]?\?", "", _STREET_EN).split("|")})
+_KEY_WORDS = frozenset(
+    key.encode()
+    for key in (
+        *("street", "street_address", "streetaddress", "address", "address_line_1"),
+        *("address_line_2", "address_line1", "address_line2", "addressline_1"),
+        *("addressline_2", "addressline1", "addressline2", "addr", "shipping_address"),
+        *("shippingaddress", "billing_address", "billingaddress", "home_address"),
+        *("homeaddress", "strasse", "straße", "rue", "calle", "via", "rua", "ulica"),
+        *("adresse", "direccion", "dirección", "indirizzo", "endereco", "endereço", "adres"),
+        "adresa",
+    )
 )
-"""The English street types as lower-case triggers (``street``, ``st``, ``prairie``…)."""
+"""Every key ``_ADDRESS_KEYS`` knows, as a word: the JSON pattern runs only if one is in
+the text."""
+_EN_STREET_WORDS = frozenset(
+    word.lower().encode() for word in re.sub(r"[s]?\?", "", _STREET_EN).split("|")
+) | frozenset(word.lower().encode() + b"s" for word in re.findall(r"(\w+)s\?", _STREET_EN))
+"""The English street types as lower-case words (``street``, ``st``, ``bluffs``…)."""
 _NUMBER_THEN_WORD = re.compile(rf"\d[A-Za-z]?[ ]+[{_UP}][{_LO}]")
 _SUFFIX_WORDS = (
     *(
@@ -137,51 +167,87 @@ _SUFFIX_WORDS = (
         "utca",
     ),
 )
-_TYPE_WORDS = (
-    *("rue", "av.", "bd", "chemin", "impasse", "quai", "route", "cours", "calle", "c/",
-      "avenida", "avda", "plaza", "paseo", "camino", "carrera", "ronda", "via", "viale",
-      "piazza", "corso", "largo", "vicolo", "rua", "travessa", "praça", "alameda",
-      "estrada", "ul.", "ulica", "al.", "aleja", "pl.", "os.", "ulice", "nám", "třída",
-      "ул.", "улица", "пр-т", "проспект", "пер.", "переулок", "шоссе", "pasaje", "pasadizo",
-      "glorieta", "travesía", "rambla", "vía", "callejón", "cuesta", "urbanización",
-      "contrada", "borgo", "strada", "vico", "rotonda", "lungomare", "stretto", "ladeira",
-      "passarela", "parque", "vereda", "viela", "rodovia", "quadra", "setor", "chácara",
-      "conjunto", "núcleo", "recanto", "plac", "skwer", "osiedle", "наб.", "набережная",
-      "бульвар", "б-р", "площадь", "пл.", "c.", "cl.", "avenue", "boulevard", "place",
-      "allée", "náměstí", "ronda"),
-)  # fmt: skip
-_ADDRESS_TRIGGERS = (*_SUFFIX_WORDS, *_TYPE_WORDS)
 
 
-@lru_cache(maxsize=1)
-def _address_hints() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
-    """Literal tries (on lower-cased text) saying which address patterns can match."""
-    suffix = re.compile(trie(_SUFFIX_WORDS))
-    type_first = re.compile(trie(_TYPE_WORDS))
-    cue = re.compile(trie(_KEY_TRIGGERS))
-    return suffix, type_first, cue
+def _by_longest_word(phrases: tuple[str, ...]) -> dict[bytes, tuple[str, ...]]:
+    table: dict[bytes, tuple[str, ...]] = {}
+    for phrase in phrases:
+        word = max(tokens(phrase), key=len)
+        table[word] = (*table.get(word, ()), phrase)
+    return table
+
+
+_TYPE_ANCHORS = _by_longest_word(_TYPES)
+_FRENCH_ANCHORS = _by_longest_word(_FRENCH_TYPES)
+_CUE_ANCHORS = _by_longest_word(_CUE_PHRASES)
+_ADDRESS_WORDS = frozenset(_TYPE_ANCHORS) | frozenset(_FRENCH_ANCHORS) | frozenset(_CUE_ANCHORS)
 
 
 def _addresses(text: str) -> Iterator[Finding]:
-    suffix, type_first, cue = _address_hints()
-    lowered = text.lower()
+    """Street type first (``Calle Mayor 5``, ``12 rue de la Paix``), after an address cue
+    (``address: Bermanova 42``), or an address-named JSON field. Each street type or cue
+    that is a word of the text is looked up where it occurs, and the rest of the pattern
+    tried there, instead of trying a hundred words at every position."""
+    low = lowered(text)
+    words = tokens(low)
     found: list[Finding] = []
-    patterns = []
-    if suffix.search(lowered):
-        patterns.append(_ADDRESS_SUFFIX())
-    if type_first.search(lowered):
-        patterns.append(_ADDRESS_TYPE_FIRST())
-    for pattern in patterns:
-        found += [(m.start(), m.end(), "address") for m in pattern.finditer(text)]
-    if cue.search(lowered):
-        if "'" in text or '"' in text:
-            found += [(*m.span("v"), "address") for m in _ADDRESS_KEYS().finditer(text)]
-        found += [(*m.span("v"), "address") for m in _ADDRESS_CUE().finditer(text)]
+    for word in words.intersection(_TYPE_ANCHORS):
+        for phrase in _TYPE_ANCHORS[word]:
+            for start in occurrences(low, phrase):
+                match = _TYPE_FIRST().match(text, start)
+                if match is not None:
+                    found.append((match.start(), match.end(), "address"))
+    for word in words.intersection(_FRENCH_ANCHORS):
+        for phrase in _FRENCH_ANCHORS[word]:
+            for start in occurrences(low, phrase):
+                number = _NUMBER_BEFORE.search(text, max(0, start - 16), start)
+                match = None if number is None else _FRENCH().match(text, number.start())
+                if match is not None:
+                    found.append((match.start(), match.end(), "address"))
+    for word in words.intersection(_CUE_ANCHORS):
+        for phrase in _CUE_ANCHORS[word]:
+            for start in occurrences(low, phrase):
+                match = _ADDRESS_CUE().match(text, start)
+                if match is not None:
+                    found.append((*match.span("v"), "address"))
+    if ("'" in text or '"' in text) and not words.isdisjoint(_KEY_WORDS):
+        found += [(*m.span("v"), "address") for m in _ADDRESS_KEYS().finditer(text)]
     yield from merge(found, "address")
 
 
+_SUFFIX_HINT = _lazy(rf"(?:{trie(_SUFFIX_WORDS)})[ ]*[0-9]")
+"""A street suffix, then a house number, in the lower-cased text."""
+
+
+def _suffix_addresses(text: str) -> Iterator[Finding]:
+    """``Hauptstraße 5``, ``Nørregade 7``: the full pattern is tried only around each place
+    where a suffix is followed by a number (it starts up to four words earlier)."""
+    found: list[Finding] = []
+    last = 0
+    for hint in _SUFFIX_HINT().finditer(lowered(text)):
+        if hint.start() < last:
+            continue
+        end = min(len(text), hint.end() + 12)  # room for "5a/12" and the char after it
+        for match in _ADDRESS_SUFFIX().finditer(text, max(last, hint.start() - 100), end):
+            if match.end() < end or end == len(text):  # not cut short by the window
+                found.append((match.start(), match.end(), "address"))
+                last = match.end()
+    yield from merge(found, "address")
+
+
+def _suffix_then_number(text: str) -> bool:
+    return _SUFFIX_HINT().search(lowered(text)) is not None
+
+
 def address_detector() -> Detector:
-    return Detector("address", _addresses, _ADDRESS_TRIGGERS + _KEY_TRIGGERS, inner=_SUFFIX_WORDS)
+    return Detector("address", _addresses, words=_ADDRESS_WORDS | _KEY_WORDS)
+
+
+def suffix_address_detector() -> Detector:
+    """A street word ending in the street type (``Hauptstraße 5``): looked for where a digit
+    follows one of the suffixes, which a word set cannot tell (the suffix is inside the
+    word)."""
+    return Detector("address", _suffix_addresses, min_digits=1, gate=_suffix_then_number)
 
 
 def _english_addresses(text: str) -> Iterator[Finding]:
@@ -192,7 +258,7 @@ def _english_addresses(text: str) -> Iterator[Finding]:
 def slash_address_detector() -> Detector:
     """``Vodičkova 681/14``: Czech and Slovak house numbers, without a street word."""
     return Detector(
-        "address", regex_finder(_ADDRESS_SLASH, "address"), ("/",), min_digits=2,
+        "address", regex_finder(_ADDRESS_SLASH, "address"), min_digits=2,
         gate=_digit_slash, probe=_ADDRESS_SLASH,
     )  # fmt: skip
 
@@ -212,7 +278,7 @@ def english_address_detector() -> Detector:
     return Detector(
         "address",
         _english_addresses,
-        _EN_STREET_WORDS,
+        words=_EN_STREET_WORDS,
         min_digits=1,
         probe=_NUMBER_THEN_WORD,
     )

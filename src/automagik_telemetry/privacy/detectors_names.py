@@ -22,7 +22,7 @@ from collections.abc import Iterator
 from functools import lru_cache
 from importlib import resources
 
-from .detector import Detector, Finding
+from .detector import Detector, Finding, lowered, occurrences, tokens
 from .letters import LOWER as _LO
 from .letters import UPPER as _UP
 from .letters import lazy as _lazy
@@ -41,40 +41,65 @@ _TITLE = (
 
 
 _TITLE_RE = re.compile(_TITLE)
-_SALUTATION = (
-    r"(?:Dear|Hi|Hello|Hey|Greetings|Thanks|Thank you|Cheers|Hallo|Liebe|Lieber|Sehr geehrte"
-    r"|Sehr geehrter|Guten Tag|Bonjour|Cher|Chère|Salut|Hola|Estimado|Estimada|Querido|Querida"
-    r"|Ciao|Caro|Cara|Gentile|Olá|Oi|Prezado|Prezada|Cześć|Szanowny|Szanowna|Drogi|Droga"
-    r"|Dzień dobry|Vážený|Vážená|Ahoj|Dobrý den|Kære|Hej|Beste|Geachte|Здравствуйте"
-    r"|Уважаемый|Уважаемая|Дорогой|Дорогая|Привет)"
+_SALUTATIONS = (
+    *("Dear", "Hi", "Hello", "Hey", "Greetings", "Thanks", "Thank you", "Cheers", "Hallo"),
+    *("Liebe", "Lieber", "Sehr geehrte", "Sehr geehrter", "Guten Tag", "Bonjour", "Cher"),
+    *("Chère", "Salut", "Hola", "Estimado", "Estimada", "Querido", "Querida", "Ciao", "Caro"),
+    *("Cara", "Gentile", "Olá", "Oi", "Prezado", "Prezada", "Cześć", "Szanowny", "Szanowna"),
+    *("Drogi", "Droga", "Dzień dobry", "Vážený", "Vážená", "Ahoj", "Dobrý den", "Kære", "Hej"),
+    *("Beste", "Geachte", "Здравствуйте", "Уважаемый", "Уважаемая", "Дорогой", "Дорогая"),
+    "Привет",
 )
-_ROLE = (
-    r"(?:assigned to|ship to|shipped to|deliver to|bill to|sold to|requested by|reported by"
-    r"|approved by|created by|signed by|submitted by|updated by|opened by|closed by"
-    r"|on behalf of|zugewiesen an|attribué à|asignado a|assegnato a|atribuído a"
-    r"|przypisane do|přiřazeno|tildelt|назначено)"
+_ROLES = (
+    *("assigned to", "ship to", "shipped to", "deliver to", "bill to", "sold to"),
+    *("requested by", "reported by", "approved by", "created by", "signed by"),
+    *("submitted by", "updated by", "opened by", "closed by", "on behalf of"),
+    *("zugewiesen an", "attribué à", "asignado a", "assegnato a", "atribuído a"),
+    *("przypisane do", "přiřazeno", "tildelt", "назначено"),
 )
 """Phrases after which a capitalised name is a person."""
-_ROLE_NOUN = (
-    r"(?:assignee|contact|customer|client|owner|attn|attention|recipient|patient|employee"
-    r"|name|full name|account holder|cardholder|holder|user|author|kunde|kundin"
-    r"|ansprechpartner|empfänger|destinataire|nom|cliente|nombre|destinatario|intestatario"
-    r"|nome|klient|odbiorca|imię i nazwisko|nazwisko|příjemce|jméno|zákazník|modtager|navn"
-    r"|получатель|клиент|имя|фио)"
+_ROLE_NOUNS = (
+    *("assignee", "contact", "customer", "client", "owner", "attn", "attention", "recipient"),
+    *("patient", "employee", "name", "full name", "account holder", "cardholder", "holder"),
+    *("user", "author", "kunde", "kundin", "ansprechpartner", "empfänger", "destinataire"),
+    *("nom", "cliente", "nombre", "destinatario", "intestatario", "nome", "klient"),
+    *("odbiorca", "imię i nazwisko", "nazwisko", "příjemce", "jméno", "zákazník", "modtager"),
+    *("navn", "получатель", "клиент", "имя", "фио"),
 )
 """Nouns that name a person only as a label: ``contact: Lars Jensen``, not ``User
 Interface``."""
-_CUED = _lazy(
-    rf"(?i:\b{_SALUTATION})[ ]+(?P<a>{_TITLE}{_NAME})(?=[ ]*(?:[,!:\n]|$|\u2014| -))"
-    rf"|(?i:\b{_ROLE})[ \t]*[:=]?[ \t]*[\"']?(?P<b>{_TITLE}{_NAME})"
-    rf"|(?i:\b{_ROLE_NOUN})[ \t]*[:=][ \t]*[\"']?(?P<c>{_TITLE}{_NAME})"
-)
+
+
+def _longest_word(phrase: str) -> bytes:
+    return max(tokens(phrase), key=len)
+
+
+_CUES: dict[bytes, list[tuple[str, str]]] = {}
+"""Cue phrases (lower case) by their longest word, with their kind: ``a`` salutation,
+``b`` role, ``c`` label. The scanner runs this detector only when one of these words is a
+word of the text; the finder then looks for the phrases of those words only."""
+for _kind, _phrases in (("a", _SALUTATIONS), ("b", _ROLES), ("c", _ROLE_NOUNS)):
+    for _phrase in _phrases:
+        _CUES.setdefault(_longest_word(_phrase.lower()), []).append((_phrase.lower(), _kind))
+_AFTER_CUE = {
+    # after a salutation: the name, then the end of the greeting
+    "a": _lazy(rf"[ ]+(?P<n>{_TITLE}{_NAME})(?=[ ]*(?:[,!:\n]|$|\u2014| -))"),
+    # after a role: maybe a separator or a quote
+    "b": _lazy(rf"[ \t]*[:=]?[ \t]*[\"']?(?P<n>{_TITLE}{_NAME})"),
+    # after a label: a separator
+    "c": _lazy(rf"[ \t]*[:=][ \t]*[\"']?(?P<n>{_TITLE}{_NAME})"),
+}
 _JSON_KEYS = (
-    r"customer|customer_name|full_?name|first_?name|last_?name|given_?name|family_?name"
-    r"|surname|display_?name|contact|contact_name|owner|assignee|recipient|author|patient"
-    r"|holder|cardholder|account_holder|billing_name|shipping_name|name"
+    *("customer", "customer_name", "full_name", "fullname", "first_name", "firstname"),
+    *("last_name", "lastname", "given_name", "givenname", "family_name", "familyname"),
+    *("surname", "display_name", "displayname", "contact", "contact_name", "owner"),
+    *("assignee", "recipient", "author", "patient", "holder", "cardholder"),
+    *("account_holder", "billing_name", "shipping_name", "name"),
 )
-_JSON_NAME = _lazy(rf"[\"'](?i:{_JSON_KEYS})[\"'][ ]*[:=][ ]*[\"'](?P<n>{_TITLE}{_NAME})[\"']")
+_JSON_WORDS = frozenset(key.encode() for key in _JSON_KEYS)
+_JSON_NAME = _lazy(
+    rf"[\"'](?i:{'|'.join(_JSON_KEYS)})[\"'][ ]*[:=][ ]*[\"'](?P<n>{_TITLE}{_NAME})[\"']"
+)
 _LAST_FIRST = re.compile(
     rf"(?<![\w,] )(?:{_PARTICLE} )?(?P<last>{_WORD}), (?P<first>{_WORD})(?: {_WORD})?"
     rf"(?=[ ]+[{_LO}]|[ ]*[.;:!?)]|[ ]*$)"
@@ -82,10 +107,11 @@ _LAST_FIRST = re.compile(
 """``Smith, John requested…``: not inside a list of capitalised words (``Paris, Rome,
 Berlin``), and followed by a lower-case word, punctuation or the end."""
 _LOWER_NEXT = re.compile(rf"[ ]+[{_LO}]{{2,}}")
-_FIRST_LAST = re.compile(rf"(?P<first>{_WORD})[ ]+(?P<last>{_WORD})\b")
-_PREPOSITIONS = frozenset(
-    {"by", "for", "with", "from", "to", "and", "von", "par", "por", "da", "od", "от"}
-)
+_FIRST_LAST = re.compile(rf"[ ]+(?P<first>{_WORD})[ ]+(?P<last>{_WORD})\b")
+"""After a preposition: `` John Smith``."""
+_PREPOSITIONS = ("by", "for", "with", "from", "to", "and", "von", "par", "por", "da", "od", "от")
+_PREPOSITION_WORDS = frozenset(word.encode() for word in _PREPOSITIONS)
+_COMMA_CAPITAL = re.compile(rf", [{_UP}]")
 _PAIR = re.compile(rf"[{_UP}][{_LO}]+,? [{_UP}][{_LO}]")
 """Two capitalised words in a row (maybe with a comma): where lexicon names can be."""
 _NOT_NAMES = frozenset(
@@ -122,26 +148,8 @@ _NOT_LEXICON_NAMES = frozenset(
 )  # fmt: skip
 """Given names and surnames of the census that are also places, months or common words:
 never taken as a name by the lexicon alone (``Paris, France``, ``May Day``)."""
-_LABELS = (
-    *("assignee", "contact", "customer", "client", "owner", "attn", "attention", "recipient"),
-    *("patient", "employee", "name", "holder", "user", "author", "kunde", "kundin"),
-    *("ansprechpartner", "empfänger", "destinataire", "nom", "cliente", "nombre"),
-    *("destinatario", "intestatario", "nome", "klient", "odbiorca", "nazwisko", "příjemce"),
-    *("jméno", "zákazník", "modtager", "navn", "получатель", "клиент", "имя", "фио"),
-)
-_NAME_TRIGGERS = (
-    *("dear", "hi ", "hello", "hey ", "greetings", "thank", "cheers", "hallo", "liebe",
-      "geehrte", "guten tag", "bonjour", "cher", "salut", "hola", "estimad", "querid",
-      "ciao", "caro ", "cara ", "gentile", "olá", "oi ", "prezad", "cześć", "szanown",
-      "drog", "dzień dobry", "vážen", "ahoj", "dobrý den", "kære", "hej ", "beste",
-      "geachte", "здравствуйте", "уважаем", "дорог", "привет"),
-    *("assigned", "ship", "deliver", "bill to", "sold to", "by ", "on behalf", "zugewiesen",
-      "attribué", "asignado", "assegnato", "atribuído", "przypisane", "přiřazeno", "tildelt",
-      "назначено", "_name", "surname"),
-    *(label + end for label in _LABELS for end in (":", "\":", "':", "=", " :")),
-)  # fmt: skip
-"""Lower-case literals one of which a cued name needs: salutations, role phrases, and the
-labels followed by a separator (``contact:``, ``"customer":``)."""
+_CUE_WORDS = frozenset(_CUES) | _JSON_WORDS
+"""The words one of which a cued name needs."""
 
 
 @lru_cache(maxsize=1)
@@ -181,51 +189,61 @@ def _is_name(value: str) -> bool:
 
 
 def _cued_names(text: str) -> Iterator[Finding]:
-    """Names after a salutation, a role or a name-like JSON key."""
+    """Names after a salutation, a role or a name-like JSON key: each cue phrase whose
+    longest word is a word of the text is looked for, and the name tried right after it."""
+    low = lowered(text)
+    words = tokens(low)
     found: list[Finding] = []
-    for match in _CUED().finditer(text):
-        group = next(name for name in "abc" if match.group(name) is not None)
-        found.append(_titled(match, group))
-    if '"' in text or "'" in text:
-        found += [_titled(match, "n") for match in _JSON_NAME().finditer(text)]
+    for word in words.intersection(_CUES):
+        for phrase, kind in _CUES[word]:
+            for start in occurrences(low, phrase):
+                match = _AFTER_CUE[kind]().match(text, start + len(phrase))
+                if match is not None:
+                    found.append(_titled(match))
+    if ('"' in text or "'" in text) and not words.isdisjoint(_JSON_WORDS):
+        found += [_titled(match) for match in _JSON_NAME().finditer(text)]
     yield from merge([finding for finding in found if finding[2]], "name")
 
 
-def _titled(match: re.Match[str], group: str) -> Finding:
-    """The name in ``group`` without its title; kind ``""`` when it is a known non-name."""
-    start, value = _strip_title(match.start(group), match.group(group))
+def _titled(match: re.Match[str]) -> Finding:
+    """The name (group ``n``) without its title; kind ``""`` when it is a known non-name."""
+    start, value = _strip_title(match.start("n"), match.group("n"))
     return start, start + len(value), "name" if _is_name(value) else ""
 
 
 def _lexicon_names(text: str) -> Iterator[Finding]:
     """``Last, First`` and ``by First Last``, checked against the census lexicon."""
     found: list[Finding] = []
-    for pattern in (_LAST_FIRST, _FIRST_LAST):
-        for match in pattern.finditer(text):
+    if _COMMA_CAPITAL.search(text) is not None:
+        for match in _LAST_FIRST.finditer(text):
             first, last = _fold(match.group("first")), _fold(match.group("last"))
             if first in _NOT_LEXICON_NAMES or last in _NOT_LEXICON_NAMES:
                 continue
-            if pattern is _FIRST_LAST and not _after_preposition(text, match.start()):
-                continue
             given, surnames = lexicon()  # loaded on the first candidate only
-            known = (first in given) + (last in surnames)
-            if pattern is _LAST_FIRST and (known or _verb_after(text, match)):
+            if (first in given) or (last in surnames) or _verb_after(text, match):
                 found.append((match.start(), match.end(), "name"))
-            elif known == 2:
-                found.append((match.start("first"), match.end("last"), "name"))
+    low = lowered(text)
+    for word in _PREPOSITION_WORDS.intersection(tokens(low)):
+        preposition = word.decode()
+        for start in occurrences(low, preposition):
+            if start and low[start - 1] != " ":
+                continue  # "(by John Smith": only a preposition that stands alone
+            pair = _FIRST_LAST.match(text, start + len(preposition))
+            if pair is None:
+                continue
+            first, last = _fold(pair.group("first")), _fold(pair.group("last"))
+            if first in _NOT_LEXICON_NAMES or last in _NOT_LEXICON_NAMES:
+                continue
+            given, surnames = lexicon()
+            if first in given and last in surnames:
+                found.append((pair.start("first"), pair.end("last"), "name"))
     yield from merge(found, "name")
-
-
-def _after_preposition(text: str, start: int) -> bool:
-    before = text[max(0, start - 6) : start].lower().rstrip(" ")
-    word = before.rsplit(" ", 1)[-1]
-    return word in _PREPOSITIONS and (len(before) == len(word) or before[-len(word) - 1] == " ")
 
 
 def name_detectors() -> list[Detector]:
     """Cued names (triggered by the cue words), then lexicon names (two capitalised words in
     a row)."""
     return [
-        Detector("name", _cued_names, _NAME_TRIGGERS, inner=("_name",)),
+        Detector("name", _cued_names, words=_CUE_WORDS),
         Detector("name", _lexicon_names, probe=_PAIR),
     ]

@@ -18,6 +18,7 @@ from .detectors_addresses import (
     address_detector,
     english_address_detector,
     slash_address_detector,
+    suffix_address_detector,
 )
 from .detectors_names import name_detectors
 from .detectors_numbers import number_detector
@@ -140,6 +141,7 @@ def pii_detectors(enabled: Collection[str]) -> list[Detector]:
         chosen.append(numbers)
     # after numbers: in "call 12 34 56 78, Main St 5" the phone is found first
     people = [
+        suffix_address_detector(),
         address_detector(),
         english_address_detector(),
         slash_address_detector(),

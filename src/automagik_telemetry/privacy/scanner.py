@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterator, Sequence
 
 from ..config.scrubbing import ScrubMatch
 from ..diagnostics import internal_log
-from .detector import PLACEHOLDER, Detector, Finding, count_digits, trie
+from .detector import PLACEHOLDER, Detector, Finding, count_digits, lowered, tokens, trie
 from .pseudonym import Pseudonymizer
 
 __all__ = ["Counts", "TextScanner"]
@@ -45,6 +45,7 @@ class TextScanner:
         self._callback = callback
         self._pseudonymizer = pseudonymizer
         self._by_trigger: dict[str, int] = {}
+        self._by_word: dict[bytes, int] = {}
         self._inner: set[str] = set()
         self._by_bit: dict[int, Detector] = {}
         self._always = 0
@@ -53,9 +54,12 @@ class TextScanner:
             self._by_bit[bit] = detector
             for trigger in detector.triggers:
                 self._by_trigger[trigger] = self._by_trigger.get(trigger, 0) | bit
+            for word in detector.words:
+                self._by_word[word] = self._by_word.get(word, 0) | bit
             self._inner.update(detector.inner)
-            if not detector.triggers:
+            if not detector.triggers and not detector.words:
                 self._always |= bit
+        self._words = frozenset(self._by_word)
         self._hints: tuple[re.Pattern[str], ...] = ()  # compiled on first use: _hint_patterns
         # Shorter than the shortest possible built-in finding (an IPv6 address like "1::"):
         # nothing to do at all. User patterns may match anything.
@@ -75,11 +79,14 @@ class TextScanner:
         at worst a detector selected on the original runs and finds nothing.
         """
         mask = self._always
-        if self._by_trigger:
-            lowered = text.lower()
+        if self._by_trigger or self._words:
+            low = lowered(text)
             for hints in self._hints or self._hint_patterns():
-                for hint in hints.findall(lowered):
+                for hint in hints.findall(low):
                     mask |= self._by_trigger[hint]
+            if self._words:
+                for word in self._words.intersection(tokens(low)):
+                    mask |= self._by_word[word]
         digits = -1
         chosen = []
         while mask:
