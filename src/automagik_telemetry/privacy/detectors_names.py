@@ -100,12 +100,20 @@ _JSON_WORDS = frozenset(key.encode() for key in _JSON_KEYS)
 _JSON_NAME = _lazy(
     rf"[\"'](?i:{'|'.join(_JSON_KEYS)})[\"'][ ]*[:=][ ]*[\"'](?P<n>{_TITLE}{_NAME})[\"']"
 )
+_FIRST_NAME_AND_END = rf", (?P<first>{_WORD})(?: {_WORD})?(?=[ ]+[{_LO}]|[ ]*[.;:!?)]|[ ]*$)"
 _LAST_FIRST = re.compile(
-    rf"(?<![\w,] )(?:{_PARTICLE} )?(?P<last>{_WORD}), (?P<first>{_WORD})(?: {_WORD})?"
-    rf"(?=[ ]+[{_LO}]|[ ]*[.;:!?)]|[ ]*$)"
+    rf"(?P<last>[{_UP}](?<![\w,] [{_UP}])[{_LO}'’]+(?:-[{_UP}][{_LO}]+)?){_FIRST_NAME_AND_END}"
 )
 """``Smith, John requested…``: not inside a list of capitalised words (``Paris, Rome,
-Berlin``), and followed by a lower-case word, punctuation or the end."""
+Berlin``), and followed by a lower-case word, punctuation or the end. The pattern starts
+with a capital letter, so the regex engine skips to capitals without trying each position."""
+_PARTICLE_LAST_FIRST = re.compile(
+    rf"(?<![\w,] )\b{_PARTICLE} (?P<last>{_WORD}){_FIRST_NAME_AND_END}"
+)
+"""``van Dijk, Jan``: the same after a surname particle."""
+_PARTICLE_WORDS = frozenset(
+    word.encode() for word in re.sub(r"[()?:]", "", _PARTICLE).replace(" ", "|").split("|")
+)
 _LOWER_NEXT = re.compile(rf"[ ]+[{_LO}]{{2,}}")
 _FIRST_LAST = re.compile(rf"[ ]+(?P<first>{_WORD})[ ]+(?P<last>{_WORD})\b")
 """After a preposition: `` John Smith``."""
@@ -214,16 +222,20 @@ def _titled(match: re.Match[str]) -> Finding:
 def _lexicon_names(text: str) -> Iterator[Finding]:
     """``Last, First`` and ``by First Last``, checked against the census lexicon."""
     found: list[Finding] = []
+    low = lowered(text)
+    words = tokens(low)
     if _COMMA_CAPITAL.search(text) is not None:
-        for match in _LAST_FIRST.finditer(text):
+        matches = list(_LAST_FIRST.finditer(text))
+        if not words.isdisjoint(_PARTICLE_WORDS):
+            matches += _PARTICLE_LAST_FIRST.finditer(text)
+        for match in matches:
             first, last = _fold(match.group("first")), _fold(match.group("last"))
             if first in _NOT_LEXICON_NAMES or last in _NOT_LEXICON_NAMES:
                 continue
             given, surnames = lexicon()  # loaded on the first candidate only
             if (first in given) or (last in surnames) or _verb_after(text, match):
                 found.append((match.start(), match.end(), "name"))
-    low = lowered(text)
-    for word in _PREPOSITION_WORDS.intersection(tokens(low)):
+    for word in _PREPOSITION_WORDS.intersection(words):
         preposition = word.decode()
         for start in occurrences(low, preposition):
             if start and low[start - 1] != " ":

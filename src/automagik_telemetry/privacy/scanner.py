@@ -120,19 +120,33 @@ class TextScanner:
         return self._hints
 
     def scan(
-        self, text: str, kept: set[tuple[str, str]] | None = None
-    ) -> tuple[str, Counts | None]:
-        """``text`` with every finding replaced, and how many of each kind were found.
+        self,
+        text: str,
+        kept: set[tuple[str, str]] | None = None,
+        detectors: Sequence[Detector] | None = None,
+    ) -> tuple[str, Counts | None, Sequence[Detector]]:
+        """``text`` with every finding replaced, how many of each kind were found, and the
+        detectors a second scan of the result must run again.
+
         ``kept`` remembers what the callback chose to keep, so a second scan of the result
-        does not ask again."""
+        does not ask again. ``detectors``: run these (a second scan) instead of those whose
+        gates pass on ``text``. A placeholder can complete a pattern with the text around
+        it (a custom ``<custom>`` ending what is now an e-mail's domain), so the detectors
+        up to the last one that replaced something must look again; those after it saw
+        the final text already. A detector whose gate failed on the original cannot match
+        the result: placeholders hold no digits, and no cue, key or trigger they contain
+        is followed by what the pattern needs (a placeholder ends in ``>``)."""
         if len(text) < self._min_length:
-            return text, None
+            return text, None, ()
+        chosen = self.selected(text) if detectors is None else detectors
         counts: Counts | None = None
-        for detector in self.selected(text):
+        last = 0
+        for index, detector in enumerate(chosen, 1):
             text, found = self._replace(text, detector.find(text), counts, kept)
             if found is not None:
                 counts = found
-        return text, counts
+                last = index
+        return text, counts, chosen[:last]
 
     def _replace(
         self,
