@@ -17,6 +17,7 @@ from typing import Any
 __all__ = [
     "PLACEHOLDER",
     "REPLACEMENT_KINDS",
+    "TOKEN_TABLE",
     "Detector",
     "Finder",
     "Finding",
@@ -93,9 +94,11 @@ def regex_finder(
     return find
 
 
-_TOKEN_TABLE = bytes(
+TOKEN_TABLE = bytes(
     byte if chr(byte).isalnum() or byte == 95 or byte >= 128 else 32 for byte in range(256)
 )
+"""For ``bytes.translate``: every ASCII byte that is not a letter, digit or ``_`` becomes a
+space (UTF-8 bytes of other characters stay), so ``split()`` gives the words."""
 _last_tokens: tuple[str, frozenset[bytes]] = ("", frozenset())
 
 
@@ -112,7 +115,7 @@ def tokens(low: str) -> frozenset[bytes]:
     last = _last_tokens
     if last[0] is low or last[0] == low:
         return last[1]
-    words = frozenset(low.encode("utf-8", "surrogatepass").translate(_TOKEN_TABLE).split())
+    words = frozenset(low.encode("utf-8", "surrogatepass").translate(TOKEN_TABLE).split())
     _last_tokens = (low, words)
     return words
 

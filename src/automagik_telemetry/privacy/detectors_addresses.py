@@ -235,8 +235,14 @@ def _suffix_addresses(text: str) -> Iterator[Finding]:
     yield from merge(found, "address")
 
 
+_SUFFIX_BEFORE_NUMBER = _lazy(rf"[0-9][ ]*(?:{trie(suffix[::-1] for suffix in _SUFFIX_WORDS)})")
+"""A number, then a street suffix, in the reversed lower-cased text: the pattern starts
+with a digit, so the regex engine skips to digits and tries the suffixes only there,
+instead of at every position."""
+
+
 def _suffix_then_number(text: str) -> bool:
-    return _SUFFIX_HINT().search(lowered(text)) is not None
+    return _SUFFIX_BEFORE_NUMBER().search(lowered(text)[::-1]) is not None
 
 
 def address_detector() -> Detector:

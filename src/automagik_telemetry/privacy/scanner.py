@@ -6,10 +6,12 @@ seeing the text as the previous one left it. A finding is replaced by a placehol
 changes, and a string with no finding is returned as the very same object, so callers can
 tell "unchanged" with ``is``.
 
-Choosing which detectors run is itself one pass: the literal triggers of all detectors form
-one alternation, so a single ``findall`` over the lower-cased text says which detectors can
-possibly match, and one digit count settles the number detectors. Typically one or two of
-them run, not twenty.
+Choosing which detectors run costs about the same however many detectors and trigger words
+there are: the lower-cased text is split into words once (C-level encode, translate, split),
+and set intersections with the detectors' words and word beginnings (``ghp_``, ``bear``) say
+which detectors can possibly match; the few triggers that are not words (``@``, ``://``,
+``password`` inside ``db_password``) form one trie-shaped regex, and one digit count settles
+the number detectors. Typically one or two detectors run, not twenty.
 """
 
 from __future__ import annotations
@@ -20,7 +22,16 @@ from collections.abc import Callable, Iterator, Sequence
 
 from ..config.scrubbing import ScrubMatch
 from ..diagnostics import internal_log
-from .detector import PLACEHOLDER, Detector, Finding, count_digits, lowered, tokens, trie
+from .detector import (
+    PLACEHOLDER,
+    TOKEN_TABLE,
+    Detector,
+    Finding,
+    count_digits,
+    lowered,
+    tokens,
+    trie,
+)
 from .pseudonym import Pseudonymizer
 
 __all__ = ["Counts", "TextScanner"]
@@ -44,23 +55,29 @@ class TextScanner:
         )
         self._callback = callback
         self._pseudonymizer = pseudonymizer
-        self._by_trigger: dict[str, int] = {}
-        self._by_word: dict[bytes, int] = {}
-        self._inner: set[str] = set()
+        self._by_trigger: dict[str, int] = {}  # found by a regex anywhere in the text
+        self._by_word: dict[bytes, int] = {}  # a word of the text
+        self._by_head: dict[bytes, int] = {}  # the first 4 bytes of a word of the text
         self._by_bit: dict[int, Detector] = {}
         self._always = 0
         for index, detector in enumerate(self.detectors):
             bit = 1 << index
             self._by_bit[bit] = detector
             for trigger in detector.triggers:
-                self._by_trigger[trigger] = self._by_trigger.get(trigger, 0) | bit
+                where, key = _trigger_key(trigger, detector.inner)
+                if where == "head":
+                    self._by_head[key] = self._by_head.get(key, 0) | bit
+                elif where == "word":
+                    self._by_word[key] = self._by_word.get(key, 0) | bit
+                else:
+                    self._by_trigger[trigger] = self._by_trigger.get(trigger, 0) | bit
             for word in detector.words:
                 self._by_word[word] = self._by_word.get(word, 0) | bit
-            self._inner.update(detector.inner)
             if not detector.triggers and not detector.words:
                 self._always |= bit
         self._words = frozenset(self._by_word)
-        self._hints: tuple[re.Pattern[str], ...] = ()  # compiled on first use: _hint_patterns
+        self._heads = frozenset(self._by_head)
+        self._hints: re.Pattern[str] | None = None  # compiled on first use: _hint_pattern
         # Shorter than the shortest possible built-in finding (an IPv6 address like "1::"):
         # nothing to do at all. User patterns may match anything.
         self._min_length = 1 if extra_patterns else 3
@@ -79,14 +96,17 @@ class TextScanner:
         at worst a detector selected on the original runs and finds nothing.
         """
         mask = self._always
-        if self._by_trigger or self._words:
+        if self._by_trigger or self._words or self._heads:
             low = lowered(text)
-            for hints in self._hints or self._hint_patterns():
-                for hint in hints.findall(low):
+            if self._by_trigger:
+                for hint in (self._hints or self._hint_pattern()).findall(low):
                     mask |= self._by_trigger[hint]
-            if self._words:
-                for word in self._words.intersection(tokens(low)):
-                    mask |= self._by_word[word]
+            words = tokens(low)
+            for word in self._words.intersection(words):
+                mask |= self._by_word[word]
+            if self._heads:
+                for head in self._heads.intersection({word[:4] for word in words}):
+                    mask |= self._by_head[head]
         digits = -1
         chosen = []
         while mask:
@@ -104,19 +124,12 @@ class TextScanner:
                 chosen.append(detector)
         return chosen
 
-    def _hint_patterns(self) -> tuple[re.Pattern[str], ...]:
-        """The triggers of all detectors as two trie-shaped regexes: those that start a
-        word behind ``\b`` (tested only where a word starts), and the few that may start
-        inside a word or with punctuation (``password`` in ``db_password``, ``@``). Two
-        ``findall`` calls cost less than one alternation of both. Compiled on the first scan
-        rather than when the scanner is built (≈ 5 ms with ~500 triggers), so building a
-        ``Redactor`` stays cheap. Two threads may both compile them once: harmless."""
-        inner = {t for t in self._by_trigger if t in self._inner or not t[0].isalnum()}
-        words = [t for t in self._by_trigger if t not in inner]
-        patterns = [re.compile(rf"\b{trie(words)}")] if words else []
-        if inner:
-            patterns.append(re.compile(trie(inner)))
-        self._hints = tuple(patterns)
+    def _hint_pattern(self) -> re.Pattern[str]:
+        """The triggers that are not whole words (``password`` in ``db_password``, ``@``,
+        ``://``) as one trie-shaped regex, compiled on the first scan rather than when the
+        scanner is built, so building a ``Redactor`` stays cheap. Two threads may both
+        compile it once: harmless."""
+        self._hints = re.compile(trie(self._by_trigger))
         return self._hints
 
     def scan(
@@ -193,6 +206,21 @@ class TextScanner:
         if keep and kept is not None:
             kept.add((kind, value))
         return keep
+
+
+def _trigger_key(trigger: str, inner: tuple[str, ...]) -> tuple[str, bytes]:
+    """Where the scanner looks for ``trigger``: as the first 4 bytes of a word (``ghp_`` of
+    ``ghp_x…``, ``bearer``), as a whole word when the trigger's first word ends before 4
+    bytes at a separator (``sg`` of ``sg.``, ``hi`` of ``hi ``), or else anywhere in the
+    text (inside a word: ``password``; punctuation: ``@``; a short prefix: ``xox``).
+    Looking words up in sets costs the same however many triggers there are."""
+    words = trigger.encode("utf-8", "surrogatepass").translate(TOKEN_TABLE).split()
+    first = words[0] if words and trigger[:1].isalnum() and trigger not in inner else b""
+    if len(first) >= 4:
+        return "head", first[:4]
+    if first and len(trigger.encode("utf-8", "surrogatepass")) > len(first):
+        return "word", first
+    return "any", b""
 
 
 def _custom(pattern: re.Pattern[str]) -> Callable[[str], Iterator[Finding]]:
