@@ -235,6 +235,8 @@ def number_detector(enabled: Collection[str]) -> Detector | None:
                             yield span[0], span[1], kind
                             break
                 continue
+            if is_date(value, whole=True):
+                continue  # "2024-05-22", "15.01.2024": no number of ours fits in a date
             digits = count_digits(value)
             taken: list[Finding] = []
             for kind, pattern, check, needed, char in rules:
