@@ -10,6 +10,7 @@ street name and number are replaced, the city around it stays.
 
 from __future__ import annotations
 
+import operator
 import re
 from collections.abc import Iterator
 
@@ -17,7 +18,7 @@ from .detector import Detector, Finding, lowered, occurrences, regex_finder, tok
 from .letters import LOWER as _LO
 from .letters import UPPER as _UP
 from .letters import lazy as _lazy
-from .letters import merge
+from .letters import merge, quoted_keys
 
 __all__ = [
     "address_detector",
@@ -57,9 +58,12 @@ _ADDRESS_EN = _lazy(
     rf"(?:,?[ ]+(?:Apt|Suite|Unit|Ste|Flat|Floor|#)\.?[ ]*\w+)?"
 )
 _ADDRESS_SUFFIX = _lazy(
-    # Hauptstraße 5, Nørregade 7, Keizersgracht 123, Friedhold-Pärtzelt-Allee 5-4
-    rf"\b(?:[{_UP}][{_LO}]+[ -]){{0,3}}[{_UP}][{_LO}]*-?(?i:{_STREET_SUFFIX})[ ]*\d{{1,4}}"
-    rf"[a-zA-Z]?(?:[/-]\d{{1,4}})?\b"
+    # Hauptstraße 5, Nørregade 7, Keizersgracht 123, Friedhold-Pärtzelt-Allee 5-4. Written
+    # to start with a capital (the regex engine skips to capitals) and with the suffixes as
+    # a trie (tried at each letter of the street word while backtracking).
+    rf"[{_UP}](?<!\w[{_UP}])(?:[{_LO}]+[ -][{_UP}]){{0,3}}[{_LO}]*-?"
+    rf"(?i:{trie(word.replace(chr(92), '') for word in _STREET_SUFFIX.split('|'))})"
+    rf"[ ]*\d{{1,4}}[a-zA-Z]?(?:[/-]\d{{1,4}})?\b"
 )
 _FRENCH_TYPES = (
     *("rue", "avenue", "av.", "boulevard", "bd", "place", "chemin", "allée", "impasse"),
@@ -210,28 +214,9 @@ def _addresses(text: str) -> Iterator[Finding]:
                 match = _ADDRESS_CUE().match(text, start)
                 if match is not None:
                     found.append((*match.span("v"), "address"))
-    if ("'" in text or '"' in text) and not words.isdisjoint(_KEY_WORDS):
-        found += [(*m.span("v"), "address") for m in _ADDRESS_KEYS().finditer(text)]
-    yield from merge(found, "address")
-
-
-_SUFFIX_HINT = _lazy(rf"(?:{trie(_SUFFIX_WORDS)})[ ]*[0-9]")
-"""A street suffix, then a house number, in the lower-cased text."""
-
-
-def _suffix_addresses(text: str) -> Iterator[Finding]:
-    """``Hauptstraße 5``, ``Nørregade 7``: the full pattern is tried only around each place
-    where a suffix is followed by a number (it starts up to four words earlier)."""
-    found: list[Finding] = []
-    last = 0
-    for hint in _SUFFIX_HINT().finditer(lowered(text)):
-        if hint.start() < last:
-            continue
-        end = min(len(text), hint.end() + 12)  # room for "5a/12" and the char after it
-        for match in _ADDRESS_SUFFIX().finditer(text, max(last, hint.start() - 100), end):
-            if match.end() < end or end == len(text):  # not cut short by the window
-                found.append((match.start(), match.end(), "address"))
-                last = match.end()
+    if "'" in text or '"' in text:
+        keys = words.intersection(_KEY_WORDS)
+        found += [(*m.span("v"), "address") for m in quoted_keys(_ADDRESS_KEYS(), text, low, keys)]
     yield from merge(found, "address")
 
 
@@ -241,8 +226,46 @@ with a digit, so the regex engine skips to digits and tries the suffixes only th
 instead of at every position."""
 
 
+_WORDS_BEFORE = re.compile(r"(?:[ -]?[^\W\d_]+){1,5}")
+"""Up to four words (in the reversed text): where a street name ending in a suffix can
+start, so the full pattern is tried from there and not over the whole value."""
+_SUFFIX_ENDS = frozenset(max(tokens(suffix), key=len)[-3:] for suffix in _SUFFIX_WORDS)
+"""The last 3 bytes of each street suffix as a word (``str.`` -> ``str``)."""
+_END = operator.itemgetter(slice(-3, None))
+
+
 def _suffix_then_number(text: str) -> bool:
-    return _SUFFIX_BEFORE_NUMBER().search(lowered(text)[::-1]) is not None
+    """A word that ends like a street suffix (a set look-up per word, in C), then the
+    suffix followed by a number."""
+    low = lowered(text)
+    if _SUFFIX_ENDS.isdisjoint(map(_END, tokens(low))):
+        return False
+    return _SUFFIX_BEFORE_NUMBER().search(low[::-1]) is not None
+
+
+def _suffix_addresses(text: str) -> Iterator[Finding]:
+    """``Hauptstraße 5``, ``Nørregade 7``: the full pattern is tried only around each place
+    where a suffix is followed by a number (it starts up to four words earlier)."""
+    size = len(text)
+    backwards = lowered(text)[::-1]
+    # (suffix start, just after the number's first digit), left to right
+    hints = [
+        (size - hint.end(), size - hint.start())
+        for hint in _SUFFIX_BEFORE_NUMBER().finditer(backwards)
+    ][::-1]
+    found: list[Finding] = []
+    last = 0
+    for start, digit_end in hints:
+        if start < last:
+            continue
+        end = min(size, digit_end + 12)  # room for "5a/12" and the character after it
+        words = _WORDS_BEFORE.match(backwards, size - start)  # the street name's words
+        begin = start - (words.end() - words.start()) if words is not None else start
+        for match in _ADDRESS_SUFFIX().finditer(text, max(last, begin), end):
+            if match.end() < end or end == size:  # not cut short by the window
+                found.append((match.start(), match.end(), "address"))
+                last = match.end()
+    yield from merge(found, "address")
 
 
 def address_detector() -> Detector:

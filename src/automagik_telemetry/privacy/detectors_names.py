@@ -26,7 +26,7 @@ from .detector import Detector, Finding, lowered, occurrences, tokens
 from .letters import LOWER as _LO
 from .letters import UPPER as _UP
 from .letters import lazy as _lazy
-from .letters import merge
+from .letters import merge, quoted_keys
 
 __all__ = ["lexicon", "name_detectors"]
 
@@ -202,14 +202,18 @@ def _cued_names(text: str) -> Iterator[Finding]:
     low = lowered(text)
     words = tokens(low)
     found: list[Finding] = []
+    labelled = ":" in text or "=" in text  # a label ("contact:") needs its separator
     for word in words.intersection(_CUES):
         for phrase, kind in _CUES[word]:
+            if kind == "c" and not labelled:
+                continue
             for start in occurrences(low, phrase):
                 match = _AFTER_CUE[kind]().match(text, start + len(phrase))
                 if match is not None:
                     found.append(_titled(match))
-    if ('"' in text or "'" in text) and not words.isdisjoint(_JSON_WORDS):
-        found += [_titled(match) for match in _JSON_NAME().finditer(text)]
+    if '"' in text or "'" in text:
+        keys = words.intersection(_JSON_WORDS)
+        found += [_titled(match) for match in quoted_keys(_JSON_NAME(), text, low, keys)]
     yield from merge([finding for finding in found if finding[2]], "name")
 
 

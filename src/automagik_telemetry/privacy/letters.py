@@ -9,12 +9,12 @@ detectors agree on what a word is.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from functools import lru_cache
 
 from .detector import Finding
 
-__all__ = ["LOWER", "UPPER", "anchored", "lazy", "merge"]
+__all__ = ["LOWER", "UPPER", "anchored", "lazy", "merge", "quoted_keys"]
 
 UPPER = "A-ZÀ-ÖØ-ÞĀ-ſА-ЯЁ"
 """Upper-case Latin (with accents) and Cyrillic, as the inside of a character class."""
@@ -66,3 +66,20 @@ def anchored(
         if match is not None:
             last = match.end()
             yield match
+
+
+def quoted_keys(
+    pattern: re.Pattern[str], text: str, low: str, keys: Iterable[bytes]
+) -> Iterator[re.Match[str]]:
+    """Matches of ``pattern`` (which starts with the quote before a JSON key) at each
+    quoted occurrence of one of ``keys`` (words of ``low``, ``text`` lower-cased): the
+    pattern runs once per key present instead of at every quote of the value."""
+    for key in keys:
+        word = key.decode()
+        start = low.find(word)
+        while start > 0:
+            if low[start - 1] in "\"'":
+                match = pattern.match(text, start - 1)
+                if match is not None:
+                    yield match
+            start = low.find(word, start + 1)

@@ -17,6 +17,7 @@ the number detectors. Typically one or two detectors run, not twenty.
 from __future__ import annotations
 
 import itertools
+import operator
 import re
 from collections.abc import Callable, Iterator, Sequence
 
@@ -67,8 +68,6 @@ class TextScanner:
                 where, key = _trigger_key(trigger, detector.inner)
                 if where == "head":
                     self._by_head[key] = self._by_head.get(key, 0) | bit
-                elif where == "word":
-                    self._by_word[key] = self._by_word.get(key, 0) | bit
                 else:
                     self._by_trigger[trigger] = self._by_trigger.get(trigger, 0) | bit
             for word in detector.words:
@@ -105,7 +104,7 @@ class TextScanner:
             for word in self._words.intersection(words):
                 mask |= self._by_word[word]
             if self._heads:
-                for head in self._heads.intersection({word[:4] for word in words}):
+                for head in self._heads.intersection(map(_HEAD, words)):
                     mask |= self._by_head[head]
         digits = -1
         chosen = []
@@ -208,18 +207,19 @@ class TextScanner:
         return keep
 
 
+_HEAD = operator.itemgetter(slice(0, 4))
+"""The first 4 bytes of a word (``map`` with an ``itemgetter`` runs in C)."""
+
+
 def _trigger_key(trigger: str, inner: tuple[str, ...]) -> tuple[str, bytes]:
     """Where the scanner looks for ``trigger``: as the first 4 bytes of a word (``ghp_`` of
-    ``ghp_x…``, ``bearer``), as a whole word when the trigger's first word ends before 4
-    bytes at a separator (``sg`` of ``sg.``, ``hi`` of ``hi ``), or else anywhere in the
-    text (inside a word: ``password``; punctuation: ``@``; a short prefix: ``xox``).
+    ``ghp_x…``, ``bear`` of ``bearer``), or else anywhere in the text (inside a word:
+    ``password``; punctuation: ``@``; short: ``xox``, ``sg.``, ``key-``).
     Looking words up in sets costs the same however many triggers there are."""
     words = trigger.encode("utf-8", "surrogatepass").translate(TOKEN_TABLE).split()
     first = words[0] if words and trigger[:1].isalnum() and trigger not in inner else b""
     if len(first) >= 4:
         return "head", first[:4]
-    if first and len(trigger.encode("utf-8", "surrogatepass")) > len(first):
-        return "word", first
     return "any", b""
 
 
