@@ -87,10 +87,11 @@ _TYPES = (
     *("бульвар", "б-р", "площадь", "пл.", "al.", "aleja", "pl.", "os.", "ulice", "nám."),
     *("náměstí", "třída", "ул.", "улица", "пр-т", "проспект", "пер.", "переулок", "шоссе"),
 )
-_TYPE_FIRST = _lazy(
-    # Calle Mayor 5, Via Roma 10, Rua Augusta 100, ul. Długa 5, ул. Тверская, д. 7
-    rf"(?i:{'|'.join(map(re.escape, _TYPES))})[ ]*(?:[\w'’.-]+[ ]+){{0,4}}?[\w'’.-]+,?[ ]*"
-    rf"(?:(?:n[º°o]?\.?|nr\.?|д\.)[ ]*)?\d{{1,5}}[a-zA-Z]?(?:/\d{{1,4}})?\b"
+_AFTER_TYPE = _lazy(
+    # Calle Mayor 5, Via Roma 10, Rua Augusta 100, ul. Długa 5, ул. Тверская, д. 7: what
+    # follows the street type (found as a word, see _addresses)
+    r"[ ]*(?:[\w'’.-]+[ ]+){0,4}?[\w'’.-]+,?[ ]*"
+    r"(?:(?:n[º°o]?\.?|nr\.?|д\.)[ ]*)?\d{1,5}[a-zA-Z]?(?:/\d{1,4})?\b"
 )
 _ADDRESS_SLASH = re.compile(
     # Czech/Slovak numbering without a street word: Vodičkova 681/14
@@ -101,9 +102,8 @@ _CUE_PHRASES = (
     *("dirección", "direccion", "indirizzo", "endereço", "endereco", "adres"),
     *("lieferadresse", "адрес", "доставка"),
 )
-_ADDRESS_CUE = _lazy(
-    rf"(?i:{'|'.join(_CUE_PHRASES)})[ ]*:?[ ]+"
-    r"(?P<v>[^,;\n\"'<>]{2,60}?,?[ ]\d{1,5}[a-zA-Z]?(?:[/-]\d{1,4})?)(?![\w])"
+_AFTER_CUE = _lazy(
+    r"[ ]*:?[ ]+(?P<v>[^,;\n\"'<>]{2,60}?,?[ ]\d{1,5}[a-zA-Z]?(?:[/-]\d{1,4})?)(?![\w])"
 )
 """After a word that announces an address, a street name and a house number are one,
 whatever the street type (``delivery address: Bermanova 42``)."""
@@ -173,18 +173,13 @@ _SUFFIX_WORDS = (
 )
 
 
-def _by_longest_word(phrases: tuple[str, ...]) -> dict[bytes, tuple[str, ...]]:
-    table: dict[bytes, tuple[str, ...]] = {}
-    for phrase in phrases:
-        word = max(tokens(phrase), key=len)
-        table[word] = (*table.get(word, ()), phrase)
-    return table
-
-
-_TYPE_ANCHORS = _by_longest_word(_TYPES)
-_FRENCH_ANCHORS = _by_longest_word(_FRENCH_TYPES)
-_CUE_ANCHORS = _by_longest_word(_CUE_PHRASES)
-_ADDRESS_WORDS = frozenset(_TYPE_ANCHORS) | frozenset(_FRENCH_ANCHORS) | frozenset(_CUE_ANCHORS)
+_ANCHORS: dict[bytes, list[tuple[str, str]]] = {}
+"""Street types and address cues (lower case) by their longest word, with their kind:
+``type`` (``calle``: the street name and number follow), ``french`` (``rue``: the number
+comes before), ``cue`` (``address``: whatever street and number follow)."""
+for _kind, _phrases in (("type", _TYPES), ("french", _FRENCH_TYPES), ("cue", _CUE_PHRASES)):
+    for _phrase in _phrases:
+        _ANCHORS.setdefault(max(tokens(_phrase), key=len), []).append((_phrase, _kind))
 
 
 def _addresses(text: str) -> Iterator[Finding]:
@@ -195,25 +190,10 @@ def _addresses(text: str) -> Iterator[Finding]:
     low = lowered(text)
     words = tokens(low)
     found: list[Finding] = []
-    for word in words.intersection(_TYPE_ANCHORS):
-        for phrase in _TYPE_ANCHORS[word]:
+    for word in words.intersection(_ANCHORS):
+        for phrase, kind in _ANCHORS[word]:
             for start in occurrences(low, phrase):
-                match = _TYPE_FIRST().match(text, start)
-                if match is not None:
-                    found.append((match.start(), match.end(), "address"))
-    for word in words.intersection(_FRENCH_ANCHORS):
-        for phrase in _FRENCH_ANCHORS[word]:
-            for start in occurrences(low, phrase):
-                number = _NUMBER_BEFORE.search(text, max(0, start - 16), start)
-                match = None if number is None else _FRENCH().match(text, number.start())
-                if match is not None:
-                    found.append((match.start(), match.end(), "address"))
-    for word in words.intersection(_CUE_ANCHORS):
-        for phrase in _CUE_ANCHORS[word]:
-            for start in occurrences(low, phrase):
-                match = _ADDRESS_CUE().match(text, start)
-                if match is not None:
-                    found.append((*match.span("v"), "address"))
+                found += _address_at(text, start, phrase, kind)
     if "'" in text or '"' in text:
         keys = words.intersection(_KEY_WORDS)
         found += [(*m.span("v"), "address") for m in quoted_keys(_ADDRESS_KEYS(), text, low, keys)]
@@ -232,6 +212,20 @@ start, so the full pattern is tried from there and not over the whole value."""
 _SUFFIX_ENDS = frozenset(max(tokens(suffix), key=len)[-3:] for suffix in _SUFFIX_WORDS)
 """The last 3 bytes of each street suffix as a word (``str.`` -> ``str``)."""
 _END = operator.itemgetter(slice(-3, None))
+
+
+def _address_at(text: str, start: int, phrase: str, kind: str) -> list[Finding]:
+    """The address around ``phrase`` (of ``kind``, see ``_ANCHORS``) at ``start``."""
+    end = start + len(phrase)
+    if kind == "type":
+        match = _AFTER_TYPE().match(text, end)
+        return [] if match is None else [(start, match.end(), "address")]
+    if kind == "cue":
+        match = _AFTER_CUE().match(text, end)
+        return [] if match is None else [(*match.span("v"), "address")]
+    number = _NUMBER_BEFORE.search(text, max(0, start - 16), start)
+    match = None if number is None else _FRENCH().match(text, number.start())
+    return [] if match is None else [(match.start(), match.end(), "address")]
 
 
 def _suffix_then_number(text: str) -> bool:
@@ -269,7 +263,7 @@ def _suffix_addresses(text: str) -> Iterator[Finding]:
 
 
 def address_detector() -> Detector:
-    return Detector("address", _addresses, words=_ADDRESS_WORDS | _KEY_WORDS)
+    return Detector("address", _addresses, words=frozenset(_ANCHORS) | _KEY_WORDS)
 
 
 def suffix_address_detector() -> Detector:
