@@ -89,8 +89,9 @@ _TYPES = (
 )
 _AFTER_TYPE = _lazy(
     # Calle Mayor 5, Via Roma 10, Rua Augusta 100, ul. Długa 5, ул. Тверская, д. 7: what
-    # follows the street type (found as a word, see _addresses)
-    r"[ ]*(?:[\w'’.-]+[ ]+){0,4}?[\w'’.-]+,?[ ]*"
+    # follows the street type (found as a word, see _addresses). The street's name has a
+    # capitalised word (Calle de la Paz 5), which "sent via the proxy in 3 ms" has not.
+    rf"[ ]*(?=(?:[\w'’.-]+[ ]+){{0,4}}[{_UP}])(?:[\w'’.-]+[ ]+){{0,4}}?[\w'’.-]+,?[ ]*"
     r"(?:(?:n[º°o]?\.?|nr\.?|д\.)[ ]*)?\d{1,5}[a-zA-Z]?(?:/\d{1,4})?\b"
 )
 _ADDRESS_SLASH = re.compile(
@@ -250,13 +251,14 @@ def _suffix_addresses(text: str) -> Iterator[Finding]:
     found: list[Finding] = []
     last = 0
     for start, digit_end in hints:
-        if start < last:
-            continue
-        end = min(size, digit_end + 12)  # room for "5a/12" and the character after it
+        # The window ends 12 characters after the number's first digit: room for the rest
+        # of "1234a/5678" and the character after it that \b looks at. A match that
+        # reaches the window's end was cut short ("Ahweg 1234" of "Ahweg 12345").
+        end = min(size, digit_end + 12)
         words = _WORDS_BEFORE.match(backwards, size - start)  # the street name's words
         begin = start - (words.end() - words.start()) if words is not None else start
         for match in _ADDRESS_SUFFIX().finditer(text, max(last, begin), end):
-            if match.end() < end or end == size:  # not cut short by the window
+            if match.end() < end or end == size:
                 found.append((match.start(), match.end(), "address"))
                 last = match.end()
     yield from merge(found, "address")

@@ -242,8 +242,6 @@ def _lexicon_names(text: str) -> Iterator[Finding]:
     for word in _PREPOSITION_WORDS.intersection(words):
         preposition = word.decode()
         for start in occurrences(low, preposition):
-            if start and low[start - 1] != " ":
-                continue  # "(by John Smith": only a preposition that stands alone
             pair = _FIRST_LAST.match(text, start + len(preposition))
             if pair is None:
                 continue

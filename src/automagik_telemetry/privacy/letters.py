@@ -14,7 +14,7 @@ from functools import lru_cache
 
 from .detector import Finding
 
-__all__ = ["LOWER", "UPPER", "anchored", "lazy", "merge", "quoted_keys"]
+__all__ = ["LOWER", "UPPER", "lazy", "merge", "quoted_keys"]
 
 UPPER = "A-ZÀ-ÖØ-ÞĀ-ſА-ЯЁ"
 """Upper-case Latin (with accents) and Cyrillic, as the inside of a character class."""
@@ -46,26 +46,6 @@ def merge(found: list[Finding], kind: str) -> Iterator[Finding]:
         last_start, last_end = start, end
     if last_end >= 0:
         yield last_start, last_end, kind
-
-
-def anchored(
-    anchors: re.Pattern[str], pattern: re.Pattern[str], text: str, low: str
-) -> Iterator[re.Match[str]]:
-    """Matches of ``pattern`` that start where ``anchors`` match in ``low`` (``text``
-    lower-cased by :func:`lowered`), left to right, not overlapping.
-
-    The cue words of a pattern (``dear``, ``calle``, ``address``) are found by a trie of
-    literals over the lower-cased text, which the regex engine runs several times faster
-    than a case-insensitive alternation tried at every position; the rest of the pattern
-    (case-sensitive: a name starts with a capital) is then tried only there."""
-    last = 0
-    for hit in anchors.finditer(low):
-        if hit.start() < last:
-            continue
-        match = pattern.match(text, hit.start())
-        if match is not None:
-            last = match.end()
-            yield match
 
 
 def quoted_keys(

@@ -1,0 +1,67 @@
+"""Names, addresses and numbers found from their anchors (cue words, street types, the digits
+after a street suffix, the quoted JSON key) rather than by trying every pattern at every
+position: the edges of that search, as a user sees them in the scrubbed text."""
+
+from __future__ import annotations
+
+import pytest
+
+from automagik_telemetry.config.scrubbing import DETECTOR_NAMES
+from automagik_telemetry.privacy import Redactor, ScrubbingOptions
+
+REDACTOR = Redactor()
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # the number after a street suffix ends the window the full pattern runs in: a
+        # street with a 5-digit "house number" is no address, and is not cut to one
+        ("Lindenweg 5, Ahweg 12345", "<address>, Ahweg 12345"),
+        # a preposition in brackets still introduces a name
+        ("(by John Smith)", "(by <name>)"),
+        # the same JSON key as a value first, then as a key
+        (
+            '{"note": "customer", "customer": "Maria Silva"}',
+            '{"note": "customer", "customer": "<name>"}',
+        ),
+        (
+            '{"type": "street", "street": "Calle Mayor 5"}',
+            '{"type": "street", "street": "<address>"}',
+        ),
+        # a label needs its separator, wherever else the text has one
+        ("customer: Maria Silva, retries=3", "customer: <name>, retries=3"),
+        # a street type is found as a word, what follows it after the type
+        ("sent to Calle Mayor 5, Madrid", "sent to <address>, Madrid"),
+        ("delivery address: Sítio Ayla Viana, 33", "delivery address: <address>"),
+        # a letter that grows when lower-cased does not shift what is replaced
+        ("İstanbul desk: Dear Maria Silva, thanks", "İstanbul desk: Dear <name>, thanks"),
+        ("İİ note, address: Bermanova 42", "İİ note, address: <address>"),
+    ],
+)
+def test_found_from_anchors(text: str, expected: str) -> None:
+    assert REDACTOR.redact_text(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Xyzzy, Plugh.",  # "Last, First" of unknown words, no verb after: not a name
+        "customer Maria Silva called, retries=3",  # a label word without its separator
+        "delivered 15.01.2024 10 items",  # a date and a count, not a phone number
+        "SELECT id, name, status FROM tasks WHERE project_id = 42 ORDER BY id",
+        "cache miss for key tasks:774813:2580; fetching from upstream",
+        "ship via the web console after 3 retries",  # a street type with no street after it
+    ],
+)
+def test_look_alikes_are_kept(text: str) -> None:
+    assert REDACTOR.redact_text(text) == text
+
+
+def test_names_alone_still_work() -> None:
+    """With every other detector off, the scanner has no literal triggers left, only words."""
+    only_names = Redactor(ScrubbingOptions(disabled=set(DETECTOR_NAMES) - {"name"}))
+    text = "Dear Maria Silva, your e-mail maria@example.com is 4111 1111 1111 1111"
+    assert only_names.redact_text(text) == (
+        "Dear <name>, your e-mail maria@example.com is 4111 1111 1111 1111"
+    )
