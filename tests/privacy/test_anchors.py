@@ -47,6 +47,7 @@ def test_found_from_anchors(text: str, expected: str) -> None:
     "text",
     [
         "Xyzzy, Plugh.",  # "Last, First" of unknown words, no verb after: not a name
+        "Status, Code returned 500 after 3 retries",  # words of logs, not "Last, First"
         "customer Maria Silva called, retries=3",  # a label word without its separator
         "delivered 15.01.2024 10 items",  # a date and a count, not a phone number
         "SELECT id, name, status FROM tasks WHERE project_id = 42 ORDER BY id",
@@ -65,3 +66,35 @@ def test_names_alone_still_work() -> None:
     assert only_names.redact_text(text) == (
         "Dear <name>, your e-mail maria@example.com is 4111 1111 1111 1111"
     )
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # 8 digits, bare or 4+4 (Danish, Norwegian), after a word that says "phone"
+        ("SMS to 27123531 failed", "SMS to <phone> failed"),
+        ("call 3332 5926 now", "call <phone> now"),
+        ("phone_number=27123531", "phone_number=<phone>"),
+        # long compound names after a salutation
+        (
+            "Dear Lukas van der Spaendonck-van het Heerenveen, welcome",
+            "Dear <name>, welcome",
+        ),
+    ],
+)
+def test_short_phones_and_compound_names(text: str, expected: str) -> None:
+    assert REDACTOR.redact_text(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "order 27123531 shipped",  # no phone word
+        "hotel room 12345678",  # "tel" inside a word is no phone word
+        "SMS to 00000000 failed",  # valid in no numbering plan
+        "tel:27123531x",  # glued to a letter
+        "SMS to 2712353 failed",  # 7 digits
+    ],
+)
+def test_short_number_look_alikes_are_kept(text: str) -> None:
+    assert REDACTOR.redact_text(text) == text

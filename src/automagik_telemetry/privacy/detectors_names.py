@@ -30,8 +30,12 @@ from .letters import merge, quoted_keys
 
 __all__ = ["lexicon", "name_detectors"]
 
-_WORD = rf"[{_UP}][{_LO}'’]+(?:-[{_UP}][{_LO}]+)?"
-_PARTICLE = r"(?:van der|van den|van|von|de la|de|del|della|da|do|dos|das|di|du|le|la|ten|ter)"
+_WORD = rf"[{_UP}][{_LO}'’]+(?:-(?:[{_UP}][{_LO}]+|van|von|de|der|den|het|la|le|da|di|du))?"
+"""A capitalised name word, maybe double-barrelled (``Smith-Jones``, ``Spaendonck-van``)."""
+_PARTICLE = (
+    r"(?:van der|van den|van het|van|von|de la|de|del|della|da|do|dos|das|di|du|le|la|ten"
+    r"|ter|het)"
+)
 _NAME = rf"{_WORD}(?:[ ]+(?:{_PARTICLE}[ ]+)?{_WORD}){{0,3}}"
 _TITLE = (
     r"(?:(?:Mr|Mrs|Ms|Dr|Prof|Sr|Sra|Srta|Mme|Mlle|M|Ing|Mgr|Sig|Sig\.ra|Pan|Pani|Herr|Frau"
@@ -152,10 +156,19 @@ _NOT_LEXICON_NAMES = frozenset(
         "hello", "world", "warning", "error", "note", "yes", "no", "ok", "okay", "please",
         "however", "also", "then", "well", "now", "today", "tomorrow", "thanks", "sorry",
         "attention", "update", "info", "debug", "notice", "success", "done", "failed",
+        # words of logs and records: "Status, Code returned 500" is no "Last, First"
+        "status", "code", "state", "result", "response", "request", "reply", "message",
+        "value", "type", "kind", "level", "mode", "data", "item", "items", "order",
+        "event", "events", "task", "job", "step", "stage", "phase", "build", "test",
+        "check", "key", "token", "session", "cache", "queue", "worker", "server",
+        "client", "host", "port", "path", "file", "line", "query", "field",
+        "table", "row", "column", "index", "count", "total", "size", "limit", "retry",
+        "timeout", "time", "date", "name", "user", "account", "service", "version",
     }
 )  # fmt: skip
-"""Given names and surnames of the census that are also places, months or common words:
-never taken as a name by the lexicon alone (``Paris, France``, ``May Day``)."""
+"""Given names and surnames of the census that are also places, months or common words
+(of prose and of logs): never taken as a name by the lexicon alone (``Paris, France``,
+``May Day``, ``Status, Code returned``)."""
 _CUE_WORDS = frozenset(_CUES) | _JSON_WORDS
 """The words one of which a cued name needs."""
 
