@@ -59,11 +59,9 @@ class TextScanner:
         self._by_trigger: dict[str, int] = {}  # found by a regex anywhere in the text
         self._by_word: dict[bytes, int] = {}  # a word of the text
         self._by_head: dict[bytes, int] = {}  # the first 4 bytes of a word of the text
-        self._by_bit: dict[int, Detector] = {}
         self._always = 0
         for index, detector in enumerate(self.detectors):
             bit = 1 << index
-            self._by_bit[bit] = detector
             for trigger in detector.triggers:
                 where, key = _trigger_key(trigger, detector.inner)
                 if where == "head":
@@ -74,6 +72,10 @@ class TextScanner:
                 self._by_word[word] = self._by_word.get(word, 0) | bit
             if not detector.triggers and not detector.words:
                 self._always |= bit
+        self._plan = [
+            (1 << index, detector.min_digits, detector.gate, detector.probe, detector)
+            for index, detector in enumerate(self.detectors)
+        ]
         self._words = frozenset(self._by_word)
         self._heads = frozenset(self._by_head)
         self._hints: re.Pattern[str] | None = None  # compiled on first use: _hint_pattern
@@ -106,22 +108,17 @@ class TextScanner:
             if self._heads:
                 for head in self._heads.intersection(map(_HEAD, words)):
                     mask |= self._by_head[head]
-        digits = -1
-        chosen = []
-        while mask:
-            bit = mask & -mask  # lowest set bit: detectors come out in order
-            mask ^= bit
-            detector = self._by_bit[bit]
-            if detector.min_digits:
-                if digits < 0:
-                    digits = count_digits(text)
-                if digits < detector.min_digits:
-                    continue
-            if detector.gate is not None and not detector.gate(text):
-                continue
-            if detector.probe is None or detector.probe.search(text) is not None:
-                chosen.append(detector)
-        return chosen
+        digits = count_digits(text)
+        # One condition per detector, cheapest test first (written out: this runs for
+        # every value that is not in the cache).
+        return [
+            detector
+            for bit, fewest, gate, probe, detector in self._plan
+            if mask & bit
+            and digits >= fewest
+            and (gate is None or gate(text))
+            and (probe is None or probe.search(text) is not None)
+        ]
 
     def _hint_pattern(self) -> re.Pattern[str]:
         """The triggers that are not whole words (``password`` in ``db_password``, ``@``,
