@@ -98,3 +98,43 @@ def test_short_phones_and_compound_names(text: str, expected: str) -> None:
 )
 def test_short_number_look_alikes_are_kept(text: str) -> None:
     assert REDACTOR.redact_text(text) == text
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # degrees after a name stay, the name goes
+        (
+            "Hi Gretl Döring B.Eng., your password was reset",
+            "Hi <name> B.Eng., your password was reset",
+        ),
+        (
+            '{"customer": "Birte Schleich B.Sc.", "total": 12.5}',
+            '{"customer": "<name> B.Sc.", "total": 12.5}',
+        ),
+        # a surname that is also a city, with a given name and a verb after it
+        ("Jackson, Troy requested a refund", "<name> requested a refund"),
+        ("van de Elzas, Gerrit requested a refund", "<name> requested a refund"),
+        # Russian street abbreviations
+        ("ship to ш. Вахитова, д. 9", "ship to <address>"),
+        ("ship to бул. Поперечный, д. 691", "ship to <address>"),
+        # 9-12 digits after a phone word, valid in a national plan
+        ("tel: 6865824380", "tel: <phone>"),
+        ("SMS to (01632) 960 801 failed", "SMS to <phone> failed"),
+        ('{"phone": "203341063"}', '{"phone": "<phone>"}'),
+    ],
+)
+def test_more_shapes_of_names_addresses_and_phones(text: str, expected: str) -> None:
+    assert REDACTOR.redact_text(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Exclusive 24/7 Framework",  # "24/7" is no Czech house number
+        "Paris, France is lovely",  # places, not "Last, First"
+        "Jackson, Mississippi is hot",
+    ],
+)
+def test_more_look_alikes_are_kept(text: str) -> None:
+    assert REDACTOR.redact_text(text) == text

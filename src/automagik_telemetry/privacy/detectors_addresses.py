@@ -86,6 +86,7 @@ _TYPES = (
     *("núcleo", "recanto", "ul.", "ulica", "plac", "skwer", "osiedle", "наб.", "набережная"),
     *("бульвар", "б-р", "площадь", "пл.", "al.", "aleja", "pl.", "os.", "ulice", "nám."),
     *("náměstí", "třída", "ул.", "улица", "пр-т", "проспект", "пер.", "переулок", "шоссе"),
+    *("ш.", "алл.", "аллея", "бул.", "просп.", "пр.", "туп.", "тупик", "ст."),
 )
 _AFTER_TYPE = _lazy(
     # Calle Mayor 5, Via Roma 10, Rua Augusta 100, ul. Długa 5, ул. Тверская, д. 7: what
@@ -95,8 +96,8 @@ _AFTER_TYPE = _lazy(
     r"(?:(?:n[º°o]?\.?|nr\.?|д\.)[ ]*)?\d{1,5}[a-zA-Z]?(?:/\d{1,4})?\b"
 )
 _ADDRESS_SLASH = re.compile(
-    # Czech/Slovak numbering without a street word: Vodičkova 681/14
-    rf"\b[{_UP}][{_LO}]+[ ]+\d{{1,4}}/\d{{1,4}}[a-z]?\b"
+    # Czech/Slovak numbering without a street word: Vodičkova 681/14 (not "Support 24/7")
+    rf"\b[{_UP}][{_LO}]+[ ]+(?!24/7\b|24/365\b)\d{{1,4}}/\d{{1,4}}[a-z]?\b"
 )
 _CUE_PHRASES = (
     *("address", "ship to", "shipped to", "deliver to", "delivery to", "adresse", "adresa"),

@@ -33,8 +33,8 @@ __all__ = ["lexicon", "name_detectors"]
 _WORD = rf"[{_UP}][{_LO}'’]+(?:-(?:[{_UP}][{_LO}]+|van|von|de|der|den|het|la|le|da|di|du))?"
 """A capitalised name word, maybe double-barrelled (``Smith-Jones``, ``Spaendonck-van``)."""
 _PARTICLE = (
-    r"(?:van der|van den|van het|van|von|de la|de|del|della|da|do|dos|das|di|du|le|la|ten"
-    r"|ter|het)"
+    r"(?:van der|van den|van het|van de|van|von der|von|de la|de los|de las|de|del|della|da"
+    r"|do|dos|das|di|du|le|la|ten|ter|het)"
 )
 _NAME = rf"{_WORD}(?:[ ]+(?:{_PARTICLE}[ ]+)?{_WORD}){{0,3}}"
 _TITLE = (
@@ -85,9 +85,14 @@ word of the text; the finder then looks for the phrases of those words only."""
 for _kind, _phrases in (("a", _SALUTATIONS), ("b", _ROLES), ("c", _ROLE_NOUNS)):
     for _phrase in _phrases:
         _CUES.setdefault(_longest_word(_phrase.lower()), []).append((_phrase.lower(), _kind))
+_POST_NOMINAL = (
+    r"(?:,?[ ]+(?:B\.Sc\.|B\.Eng\.|B\.A\.|M\.Sc\.|M\.Eng\.|M\.A\.|Ph\.D\.|DiS\."
+    r"|MBA|M\.D\.|BSc|MSc|PhD|Jr\.?|Sr\.?|II|III|IV))?"
+)
+"""Degrees and generations written after a name (``Döring B.Eng.``); they stay in the text."""
 _AFTER_CUE = {
     # after a salutation: the name, then the end of the greeting
-    "a": _lazy(rf"[ ]+(?P<n>{_TITLE}{_NAME})(?=[ ]*(?:[,!:\n]|$|\u2014| -))"),
+    "a": _lazy(rf"[ ]+(?P<n>{_TITLE}{_NAME}){_POST_NOMINAL}(?=[ ]*(?:[,!:\n]|$|\u2014| -))"),
     # after a role: maybe a separator or a quote
     "b": _lazy(rf"[ \t]*[:=]?[ \t]*[\"']?(?P<n>{_TITLE}{_NAME})"),
     # after a label: a separator
@@ -102,7 +107,8 @@ _JSON_KEYS = (
 )
 _JSON_WORDS = frozenset(key.encode() for key in _JSON_KEYS)
 _JSON_NAME = _lazy(
-    rf"[\"'](?i:{'|'.join(_JSON_KEYS)})[\"'][ ]*[:=][ ]*[\"'](?P<n>{_TITLE}{_NAME})[\"']"
+    rf"[\"'](?i:{'|'.join(_JSON_KEYS)})[\"'][ ]*[:=][ ]*[\"'](?P<n>{_TITLE}{_NAME})"
+    rf"{_POST_NOMINAL}[\"']"
 )
 _FIRST_NAME_AND_END = rf", (?P<first>{_WORD})(?: {_WORD})?(?=[ ]+[{_LO}]|[ ]*[.;:!?)]|[ ]*$)"
 _LAST_FIRST = re.compile(
@@ -247,10 +253,13 @@ def _lexicon_names(text: str) -> Iterator[Finding]:
             matches += _PARTICLE_LAST_FIRST.finditer(text)
         for match in matches:
             first, last = _fold(match.group("first")), _fold(match.group("last"))
-            if first in _NOT_LEXICON_NAMES or last in _NOT_LEXICON_NAMES:
+            if first in _NOT_LEXICON_NAMES:
                 continue
             given, surnames = lexicon()  # loaded on the first candidate only
-            if (first in given) or (last in surnames) or _verb_after(text, match):
+            verb = _verb_after(text, match)
+            if last in _NOT_LEXICON_NAMES and not (verb and first in given):
+                continue  # "Paris, France", but "Jackson, Troy requested a refund"
+            if (first in given) or (last in surnames) or verb:
                 found.append((match.start(), match.end(), "name"))
     for word in _PREPOSITION_WORDS.intersection(words):
         preposition = word.decode()

@@ -244,7 +244,7 @@ def number_detector(enabled: Collection[str]) -> Detector | None:
                             yield span[0], span[1], kind
                             break
                 else:
-                    if phones and _cued_short_phone(text, start, end):
+                    if phones and _cued_phone(text, start, end):
                         yield start, end, "phone"
                 continue
             if is_date(value, whole=True):
@@ -261,7 +261,7 @@ def number_detector(enabled: Collection[str]) -> Detector | None:
                     ):
                         taken.append((span[0], span[1], kind))
                         digits -= count_digits(text[span[0] : span[1]])
-            if not taken and phones and _cued_short_phone(text, start, end):
+            if not taken and phones and _cued_phone(text, start, end):
                 taken.append((start, end, "phone"))
             yield from sorted(taken)
 
@@ -269,7 +269,7 @@ def number_detector(enabled: Collection[str]) -> Detector | None:
     return Detector("numbers", find, min_digits=fewest)
 
 
-_SHORT_PHONE = re.compile(r"[0-9]{8}|[0-9]{4}[ -][0-9]{4}")
+_CUED_PHONE = re.compile(r"\(?[0-9][0-9() -]{6,16}[0-9]")
 _PHONE_WORDS = frozenset(
     word.encode()
     for word in (
@@ -281,12 +281,14 @@ _PHONE_WORDS = frozenset(
 """Words (whole words: not ``tel`` of ``hotel``) after which 8 digits may be a phone."""
 
 
-def _cued_short_phone(text: str, start: int, end: int) -> bool:
-    """``SMS to 27123531``, ``call 3332 5926``: 8 digits, bare or as 4+4, are a phone only
-    after a word that says so, and only if valid in a national numbering plan (Danish and
-    Norwegian numbers have no trunk prefix and no fixed grouping)."""
+def _cued_phone(text: str, start: int, end: int) -> bool:
+    """``SMS to 27123531``, ``call 3332 5926``, ``tel: 6865824380``, ``(01632) 960 801``:
+    8-12 digits in shapes the patterns leave to context (bare, 4+4, a bracketed area code
+    and two groups) are a phone only after a word that says so, and only if valid in a
+    national numbering plan (Danish and Norwegian numbers have no trunk prefix and no fixed
+    grouping)."""
     value = text[start:end]
-    if _SHORT_PHONE.fullmatch(value) is None:
+    if _CUED_PHONE.fullmatch(value) is None or not 8 <= count_digits(value) <= 12:
         return False
     if _PHONE_WORDS.isdisjoint(tokens(lowered(text[max(0, start - 48) : start]))):
         return False
