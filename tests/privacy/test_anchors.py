@@ -37,40 +37,6 @@ REDACTOR = Redactor()
         # a letter that grows when lower-cased does not shift what is replaced
         ("İstanbul desk: Dear Maria Silva, thanks", "İstanbul desk: Dear <name>, thanks"),
         ("İİ note, address: Bermanova 42", "İİ note, address: <address>"),
-    ],
-)
-def test_found_from_anchors(text: str, expected: str) -> None:
-    assert REDACTOR.redact_text(text) == expected
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
-        "Xyzzy, Plugh.",  # "Last, First" of unknown words, no verb after: not a name
-        "Status, Code returned 500 after 3 retries",  # words of logs, not "Last, First"
-        "customer Maria Silva called, retries=3",  # a label word without its separator
-        "delivered 15.01.2024 10 items",  # a date and a count, not a phone number
-        "SELECT id, name, status FROM tasks WHERE project_id = 42 ORDER BY id",
-        "cache miss for key tasks:774813:2580; fetching from upstream",
-        "ship via the web console after 3 retries",  # a street type with no street after it
-    ],
-)
-def test_look_alikes_are_kept(text: str) -> None:
-    assert REDACTOR.redact_text(text) == text
-
-
-def test_names_alone_still_work() -> None:
-    """With every other detector off, the scanner has no literal triggers left, only words."""
-    only_names = Redactor(ScrubbingOptions(disabled=set(DETECTOR_NAMES) - {"name"}))
-    text = "Dear Maria Silva, your e-mail maria@example.com is 4111 1111 1111 1111"
-    assert only_names.redact_text(text) == (
-        "Dear <name>, your e-mail maria@example.com is 4111 1111 1111 1111"
-    )
-
-
-@pytest.mark.parametrize(
-    ("text", "expected"),
-    [
         # 8 digits, bare or 4+4 (Danish, Norwegian), after a word that says "phone"
         ("SMS to 27123531 failed", "SMS to <phone> failed"),
         ("call 3332 5926 now", "call <phone> now"),
@@ -80,29 +46,6 @@ def test_names_alone_still_work() -> None:
             "Dear Lukas van der Spaendonck-van het Heerenveen, welcome",
             "Dear <name>, welcome",
         ),
-    ],
-)
-def test_short_phones_and_compound_names(text: str, expected: str) -> None:
-    assert REDACTOR.redact_text(text) == expected
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
-        "order 27123531 shipped",  # no phone word
-        "hotel room 12345678",  # "tel" inside a word is no phone word
-        "SMS to 00000000 failed",  # valid in no numbering plan
-        "tel:27123531x",  # glued to a letter
-        "SMS to 2712353 failed",  # 7 digits
-    ],
-)
-def test_short_number_look_alikes_are_kept(text: str) -> None:
-    assert REDACTOR.redact_text(text) == text
-
-
-@pytest.mark.parametrize(
-    ("text", "expected"),
-    [
         # degrees after a name stay, the name goes
         (
             "Hi Gretl Döring B.Eng., your password was reset",
@@ -124,17 +67,38 @@ def test_short_number_look_alikes_are_kept(text: str) -> None:
         ('{"phone": "203341063"}', '{"phone": "<phone>"}'),
     ],
 )
-def test_more_shapes_of_names_addresses_and_phones(text: str, expected: str) -> None:
+def test_found_from_anchors(text: str, expected: str) -> None:
     assert REDACTOR.redact_text(text) == expected
 
 
 @pytest.mark.parametrize(
     "text",
     [
+        "Xyzzy, Plugh.",  # "Last, First" of unknown words, no verb after: not a name
+        "Status, Code returned 500 after 3 retries",  # words of logs, not "Last, First"
+        "customer Maria Silva called, retries=3",  # a label word without its separator
+        "delivered 15.01.2024 10 items",  # a date and a count, not a phone number
+        "SELECT id, name, status FROM tasks WHERE project_id = 42 ORDER BY id",
+        "cache miss for key tasks:774813:2580; fetching from upstream",
+        "ship via the web console after 3 retries",  # a street type with no street after it
+        "order 27123531 shipped",  # no phone word
+        "hotel room 12345678",  # "tel" inside a word is no phone word
+        "SMS to 00000000 failed",  # valid in no numbering plan
+        "tel:27123531x",  # glued to a letter
+        "SMS to 2712353 failed",  # 7 digits
         "Exclusive 24/7 Framework",  # "24/7" is no Czech house number
         "Paris, France is lovely",  # places, not "Last, First"
         "Jackson, Mississippi is hot",
     ],
 )
-def test_more_look_alikes_are_kept(text: str) -> None:
+def test_look_alikes_are_kept(text: str) -> None:
     assert REDACTOR.redact_text(text) == text
+
+
+def test_names_alone_still_work() -> None:
+    """With every other detector off, the scanner has no literal triggers left, only words."""
+    only_names = Redactor(ScrubbingOptions(disabled=set(DETECTOR_NAMES) - {"name"}))
+    text = "Dear Maria Silva, your e-mail maria@example.com is 4111 1111 1111 1111"
+    assert only_names.redact_text(text) == (
+        "Dear <name>, your e-mail maria@example.com is 4111 1111 1111 1111"
+    )
