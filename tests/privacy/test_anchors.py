@@ -18,6 +18,9 @@ REDACTOR = Redactor()
         # the number after a street suffix ends the window the full pattern runs in: a
         # street with a 5-digit "house number" is no address, and is not cut to one
         ("Lindenweg 5, Ahweg 12345", "<address>, Ahweg 12345"),
+        # the street type as a word of its own after the street's name
+        ("Lieferung an Berliner Str. 12a, Berlin", "Lieferung an <address>, Berlin"),
+        ("Am Alten Weg 5, Köln", "<address>, Köln"),
         # a preposition in brackets still introduces a name
         ("(by John Smith)", "(by <name>)"),
         # the same JSON key as a value first, then as a key
@@ -86,6 +89,9 @@ def test_found_from_anchors(text: str, expected: str) -> None:
         "SMS to 00000000 failed",  # valid in no numbering plan
         "tel:27123531x",  # glued to a letter
         "SMS to 2712353 failed",  # 7 digits
+        "Boarding Gate 5 closed",  # street types that are English words stay words
+        "Kernel Ring 0 fault",
+        "auf Platz 3 gelandet",  # a type word with no capitalised name before it
         "Exclusive 24/7 Framework",  # "24/7" is no Czech house number
         "Paris, France is lovely",  # places, not "Last, First"
         "Jackson, Mississippi is hot",

@@ -57,12 +57,22 @@ _ADDRESS_EN = _lazy(
     rf"(?:[ ]+(?:N|S|E|W|NE|NW|SE|SW)\b)?"
     rf"(?:,?[ ]+(?:Apt|Suite|Unit|Ste|Flat|Floor|#)\.?[ ]*\w+)?"
 )
+_STREET_TYPE_WORDS = (
+    *("Straße", "Strasse", r"Str\.", "Weg", "Platz", "Allee", "Gasse", "Damm", "Ufer"),
+    *("Chaussee", "Straat", "Laan", "Plein", "Gracht", "Vej", "Gade", "Allé", "Stræde"),
+    *("Torv", "Plads", "Gatan", "Vägen", "Gata", "Veien", "Utca"),
+)
+"""Street types that are also written as a word of their own after the street's name
+(``Berliner Str. 12a``); not those that are English words too (``Gate 5``, ``Ring 0``)."""
 _ADDRESS_SUFFIX = _lazy(
     # Hauptstraße 5, Nørregade 7, Keizersgracht 123, Friedhold-Pärtzelt-Allee 5-4. Written
     # to start with a capital (the regex engine skips to capitals) and with the suffixes as
     # a trie (tried at each letter of the street word while backtracking).
-    rf"[{_UP}](?<!\w[{_UP}])(?:[{_LO}]+[ -][{_UP}]){{0,3}}[{_LO}]*-?"
+    rf"[{_UP}](?<!\w[{_UP}])"
+    rf"(?:(?:[{_LO}]+[ -][{_UP}]){{0,3}}[{_LO}]*-?"
     rf"(?i:{trie(word.replace(chr(92), '') for word in _STREET_SUFFIX.split('|'))})"
+    # or a capitalised name, then the type as a word: Berliner Str. 12a, Am Alten Weg 5
+    rf"|[{_LO}]+(?:[ -][{_UP}][{_LO}]+){{0,2}}[ -](?:{'|'.join(_STREET_TYPE_WORDS)}))"
     rf"[ ]*\d{{1,4}}[a-zA-Z]?(?:[/-]\d{{1,4}})?\b"
 )
 _FRENCH_TYPES = (
