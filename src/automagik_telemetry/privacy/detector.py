@@ -120,14 +120,24 @@ def tokens(low: str) -> frozenset[bytes]:
     return words
 
 
+_last_lowered: tuple[str, str] = ("", "")
+
+
 def lowered(text: str) -> str:
     """``text`` in lower case, position for position: a few characters grow when
     lower-cased (``İ``); those are kept as they are, so a position found in the result is
-    the same position in ``text``."""
+    the same position in ``text``. The last result is remembered (the scanner and several
+    finders ask for the same text in a row), and returned as the same object, which lets
+    :func:`tokens` recognise it by identity."""
+    global _last_lowered
+    last = _last_lowered
+    if last[0] is text:
+        return last[1]
     low = text.lower()
-    if len(low) == len(text):
-        return low
-    return "".join(char.lower() if len(char.lower()) == 1 else char for char in text)
+    if len(low) != len(text):
+        low = "".join(char.lower() if len(char.lower()) == 1 else char for char in text)
+    _last_lowered = (text, low)
+    return low
 
 
 def occurrences(low: str, word: str) -> Iterator[int]:
