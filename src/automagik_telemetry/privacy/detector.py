@@ -58,12 +58,13 @@ class Detector:
     find: Finder
     """Yields sorted, non-overlapping findings in ``text``."""
     triggers: tuple[str, ...] = ()
-    """Lower-case substrings; at least one must occur in the lower-cased text (none: no
-    substring needed). A superset is fine: the finder decides."""
+    """Lower-case literals; at least one must occur in the lower-cased text (none: no
+    literal needed; with ``words``, one of either). A superset is fine: the finder decides.
+    A trigger that starts with a word of 4+ bytes is looked up as the beginning of a word
+    (``ghp_``, ``bearer``: a set look-up); the others are found anywhere by one regex."""
     inner: tuple[str, ...] = ()
     """Those of ``triggers`` that may start inside a word (``password`` in
-    ``db_password``, ``gade`` in ``Nørregade``). The others are only looked for where a
-    word starts, which the scanner tests far faster."""
+    ``db_password``): always found anywhere, never as a word beginning."""
     min_digits: int = 0
     """Fewer ASCII digits in the text than this: cannot match."""
     gate: Callable[[str], bool] | None = None
