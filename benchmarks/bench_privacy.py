@@ -20,13 +20,15 @@ import random
 import re
 import statistics
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import ClassVar
 
 from opentelemetry.sdk.trace import ReadableSpan, SpanProcessor, TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter, SpanExportResult
 
 from automagik_telemetry.privacy import PrivacySpanProcessor, Redactor
+from automagik_telemetry.privacy.detector import Detector
+from automagik_telemetry.privacy.scanner import TextScanner
 
 Attributes = dict[str, object]
 
@@ -271,6 +273,45 @@ def per_value_cost(texts: list[str], rounds: int) -> None:
     )
 
 
+def selection_growth(rounds: int) -> None:
+    """Issue 12: the cost of choosing detectors must not grow with their number on text that
+    matches none. The scanner as built, and the same with 40 more detectors holding 4,000
+    words and word-beginning triggers that occur nowhere in the text. CPU time, fastest of
+    the interleaved rounds: the two differ by a few percent, so a busy machine's noise
+    (wall-clock) would hide the comparison."""
+    texts = long_texts(4000)
+    rnd = random.Random(5)
+
+    def word() -> str:
+        return "".join(rnd.choice("abcdefghijklmnopqrstuvwxyz") for _ in range(6))
+
+    def nothing(text: str) -> Iterator[tuple[int, int, str]]:
+        return iter(())
+
+    base = Redactor(cache_size=0)._scanner
+    extra = [
+        Detector(
+            f"extra{i}",
+            nothing,
+            triggers=tuple(word() + "_" for _ in range(50)),
+            words=frozenset(word().encode() for _ in range(50)),
+        )
+        for i in range(40)
+    ]
+    scanners = (base, TextScanner([*base.detectors, *extra]))
+    costs: list[list[float]] = [[], []]
+    for _ in range(max(3, rounds // 3)):
+        for cost, scanner in zip(costs, scanners, strict=True):
+            start = time.process_time()
+            for text in texts:
+                scanner.selected(text)
+            cost.append((time.process_time() - start) / len(texts) * 1e6)
+    print(
+        f"  choosing detectors ({len(base.detectors)}): {min(costs[0]):.2f} µs, "
+        f"with 40 more (4,000 words, none present): {min(costs[1]):.2f} µs"
+    )
+
+
 def huge_value() -> None:
     """A 10 MB attribute value: cut after ``MAX_SCANNED_CHARS`` (issue 11), so it costs
     about what a 16 KiB value does, plus hashing it once for the cache lookup."""
@@ -294,6 +335,7 @@ def main() -> None:
     if args.text_only:
         print("redactor alone:")
         throughput(args.rounds)
+        selection_growth(args.rounds)
         huge_value()
         return
 
@@ -319,6 +361,7 @@ def main() -> None:
     )
     print("redactor alone:")
     throughput(args.rounds)
+    selection_growth(args.rounds)
     huge_value()
 
 

@@ -72,10 +72,10 @@ class TextScanner:
                 self._by_word[word] = self._by_word.get(word, 0) | bit
             if not detector.triggers and not detector.words:
                 self._always |= bit
-        self._plan = [
-            (1 << index, detector.min_digits, detector.gate, detector.probe, detector)
+        self._plan = {
+            1 << index: (detector.min_digits, detector.gate, detector.probe, detector)
             for index, detector in enumerate(self.detectors)
-        ]
+        }
         self._words = frozenset(self._by_word)
         self._heads = frozenset(self._by_head)
         self._hints: re.Pattern[str] | None = None  # compiled on first use: _hint_pattern
@@ -109,16 +109,19 @@ class TextScanner:
                 for head in self._heads.intersection(map(_HEAD, words)):
                     mask |= self._by_head[head]
         digits = count_digits(text)
-        # One condition per detector, cheapest test first (written out: this runs for
-        # every value that is not in the cache).
-        return [
-            detector
-            for bit, fewest, gate, probe, detector in self._plan
-            if mask & bit
-            and digits >= fewest
-            and (gate is None or gate(text))
-            and (probe is None or probe.search(text) is not None)
-        ]
+        chosen = []
+        plan = self._plan
+        while mask:  # only the detectors flagged: one whose words are absent costs nothing
+            bit = mask & -mask  # lowest set bit: detectors come out in order
+            mask ^= bit
+            fewest, gate, probe, detector = plan[bit]
+            if (
+                digits >= fewest
+                and (gate is None or gate(text))
+                and (probe is None or probe.search(text) is not None)
+            ):
+                chosen.append(detector)
+        return chosen
 
     def _hint_pattern(self) -> re.Pattern[str]:
         """The triggers that are not whole words (``password`` in ``db_password``, ``@``,
