@@ -147,10 +147,23 @@ class TextScanner:
         up to the last one that replaced something must look again; those after it saw
         the final text already. A detector whose gate failed on the original cannot match
         the result: placeholders hold no digits, and no cue, key or trigger they contain
-        is followed by what the pattern needs (a placeholder ends in ``>``)."""
+        is followed by what the pattern needs (a placeholder ends in ``>``). Of those to
+        run again, the ones whose digit count, gate or probe fails on the scrubbed text
+        are left out (those are necessary conditions of a finding in any text; ``<address>``
+        in place of ``Hauptstraße 5`` leaves no street suffix before a number)."""
         if len(text) < self._min_length:
             return text, None, ()
-        chosen = self.selected(text) if detectors is None else detectors
+        if detectors is None:
+            chosen: Sequence[Detector] = self.selected(text)
+        else:
+            digits = count_digits(text)
+            chosen = [
+                detector
+                for detector in detectors
+                if digits >= detector.min_digits
+                and (detector.gate is None or detector.gate(text))
+                and (detector.probe is None or detector.probe.search(text) is not None)
+            ]
         counts: Counts | None = None
         last = 0
         for index, detector in enumerate(chosen, 1):
