@@ -4,6 +4,8 @@ position: the edges of that search, as a user sees them in the scrubbed text."""
 
 from __future__ import annotations
 
+import sys
+
 import pytest
 
 from automagik_telemetry.config.scrubbing import DETECTOR_NAMES
@@ -108,3 +110,25 @@ def test_names_alone_still_work() -> None:
     assert only_names.redact_text(text) == (
         "Dear <name>, your e-mail maria@example.com is 4111 1111 1111 1111"
     )
+
+
+def test_threads_scrubbing_at_once_get_what_one_thread_gets() -> None:
+    """The lower-cased text and its words are remembered for the next caller (one entry per
+    process); threads interleaving different values must still each get their own."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from tests.privacy.corpus_team import build
+
+    sensitive, harmless = build()
+    texts = [text for _, text, _ in sensitive] + harmless
+    alone = Redactor(cache_size=0)
+    expected = [alone.redact_text(text) for text in texts]
+    shared = Redactor(cache_size=0)
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads as often as possible
+    try:
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            for _ in range(3):
+                assert list(pool.map(shared.redact_text, texts, chunksize=1)) == expected
+    finally:
+        sys.setswitchinterval(interval)
