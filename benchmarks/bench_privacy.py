@@ -20,13 +20,15 @@ import random
 import re
 import statistics
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import ClassVar
 
 from opentelemetry.sdk.trace import ReadableSpan, SpanProcessor, TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter, SpanExportResult
 
 from automagik_telemetry.privacy import PrivacySpanProcessor, Redactor
+from automagik_telemetry.privacy.detector import Detector
+from automagik_telemetry.privacy.scanner import TextScanner
 
 Attributes = dict[str, object]
 
@@ -200,8 +202,60 @@ def unique_texts(count: int, seed: int = 11) -> list[str]:
     return texts
 
 
+def long_texts(count: int, seed: int = 13) -> list[str]:
+    """Never repeating ~130-byte values, the size the issue measures: log lines and JSON
+    records; about one in four holds personal data (e-mail, IP, phone, name, address, key),
+    the rest only look busy (ids, hashes, dates, versions, routes, Title Case)."""
+    rnd = random.Random(seed)
+    templates = [
+        "2024-05-{d:02d}T10:{m2:02d}:07Z INFO worker-{n} finished job {h} for project {m} "
+        "after {m2} retries (queue=default, attempt={d}, elapsed={m}ms)",
+        "POST /api/v2/projects/{n}/tasks/{m}/comments HTTP/1.1 201 {m}B in {m2}ms "
+        '"Mozilla/5.0 (X11; Linux x86_64)" request_id={h}',
+        '{{"event": "order.created", "order_id": {n}, "items": {m2}, "total": {m}.{d:02d}, '
+        '"currency": "EUR", "status": "Pending Review"}}',
+        "SELECT id, name, status FROM tasks WHERE project_id = {n} AND updated_at > "
+        "'2024-03-{d:02d}' ORDER BY id DESC LIMIT {m} OFFSET {m2}",
+        "Release Notes for Version 4.{m2}.{d} of the Automagik Platform: Faster Queries, "
+        "Better Retries, {m} Fixes and a New CLI",
+        'File "/srv/app/automagik/workers/runner_{n}.py", line {m}, in execute; '
+        "TimeoutError: upstream api.example.com took {m2}s",
+        "user u{n}.costa@example.org changed plan to pro (invoice {m}, coupon SPRING{d}) "
+        "from 203.0.{b}.{c} via the web console",
+        "ticket {n} assigned to Maria Fernandes by the triage bot; priority {d}, sla {m}h, "
+        "component billing-api, labels: p{d}, backend",
+        '{{"customer": "Jonas Becker", "shipping_address": "Hauptstraße {d}, 10115 Berlin", '
+        '"order": {n}, "items": {m2}, "paid": true}}',
+        "SMS delivery to +44 20 7946 {m:04d} failed with code {m2} after {d} attempts; "
+        "provider=twilio region=eu-west-1 campaign=spring-{d}",
+        "Authorization failed for token sk-proj-{h}{h} on /v1/chat/completions "
+        "(model gpt-4o-mini, {m} tokens)",
+        "trace_id={h}{h} span_id={s}{s} parent={s} service=checkout-api version=3.{d}.{m2} "
+        "status=OK duration={m}us",
+    ]
+    texts = []
+    for i in range(count):
+        texts.append(
+            templates[i % len(templates)].format(
+                n=rnd.randrange(10**6) + i,
+                m=rnd.randrange(10**4),
+                m2=rnd.randrange(60),
+                d=rnd.randrange(1, 29),
+                h=f"{rnd.getrandbits(64):016x}",
+                s=f"{rnd.getrandbits(32):08x}",
+                b=rnd.randrange(256),
+                c=rnd.randrange(1, 255),
+            )
+        )
+    return texts
+
+
 def throughput(rounds: int) -> None:
-    texts = unique_texts(20_000)
+    for texts in (unique_texts(20_000), long_texts(20_000)):
+        per_value_cost(texts, rounds)
+
+
+def per_value_cost(texts: list[str], rounds: int) -> None:
     size = sum(len(text.encode()) for text in texts)
     speeds, per_value = [], []
     for _ in range(max(3, rounds // 3)):
@@ -216,6 +270,45 @@ def throughput(rounds: int) -> None:
     print(
         f"  unique text ({len(texts)} values, {average:.0f} B avg): "
         f"{statistics.median(speeds):.1f} MB/s, {statistics.median(per_value):.2f} µs per value"
+    )
+
+
+def selection_growth(rounds: int) -> None:
+    """Issue 12: the cost of choosing detectors must not grow with their number on text that
+    matches none. The scanner as built, and the same with 40 more detectors holding 4,000
+    words and word-beginning triggers that occur nowhere in the text. CPU time, fastest of
+    the interleaved rounds: the two differ by a few percent, so a busy machine's noise
+    (wall-clock) would hide the comparison."""
+    texts = long_texts(4000)
+    rnd = random.Random(5)
+
+    def word() -> str:
+        return "".join(rnd.choice("abcdefghijklmnopqrstuvwxyz") for _ in range(6))
+
+    def nothing(text: str) -> Iterator[tuple[int, int, str]]:
+        return iter(())
+
+    base = Redactor(cache_size=0)._scanner
+    extra = [
+        Detector(
+            f"extra{i}",
+            nothing,
+            triggers=tuple(word() + "_" for _ in range(50)),
+            words=frozenset(word().encode() for _ in range(50)),
+        )
+        for i in range(40)
+    ]
+    scanners = (base, TextScanner([*base.detectors, *extra]))
+    costs: list[list[float]] = [[], []]
+    for _ in range(max(3, rounds // 3)):
+        for cost, scanner in zip(costs, scanners, strict=True):
+            start = time.process_time()
+            for text in texts:
+                scanner.selected(text)
+            cost.append((time.process_time() - start) / len(texts) * 1e6)
+    print(
+        f"  choosing detectors ({len(base.detectors)}): {min(costs[0]):.2f} µs, "
+        f"with 40 more (4,000 words, none present): {min(costs[1]):.2f} µs"
     )
 
 
@@ -242,6 +335,7 @@ def main() -> None:
     if args.text_only:
         print("redactor alone:")
         throughput(args.rounds)
+        selection_growth(args.rounds)
         huge_value()
         return
 
@@ -267,6 +361,7 @@ def main() -> None:
     )
     print("redactor alone:")
     throughput(args.rounds)
+    selection_growth(args.rounds)
     huge_value()
 
 

@@ -10,7 +10,7 @@ import sys
 import pytest
 
 from automagik_telemetry.privacy import Redactor, ScrubbingOptions
-from automagik_telemetry.privacy.detectors_people import lexicon
+from automagik_telemetry.privacy.detectors_names import lexicon
 
 REDACTOR = Redactor()
 
@@ -110,7 +110,7 @@ def test_the_lexicon_is_census_data_and_loaded_only_for_a_candidate() -> None:
     code = (
         "import sys\n"
         "from automagik_telemetry.privacy import Redactor\n"
-        "from automagik_telemetry.privacy import detectors_people as p\n"
+        "from automagik_telemetry.privacy import detectors_names as p\n"
         "r = Redactor()\n"
         "r.redact_text('GET /api/v1/tasks 200 in 12 ms for user 42')\n"
         "assert p.lexicon.cache_info().currsize == 0, 'loaded too early'\n"

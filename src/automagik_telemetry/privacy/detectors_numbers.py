@@ -16,7 +16,16 @@ import ipaddress
 import re
 from collections.abc import Callable, Collection, Iterator
 
-from .detector import Detector, Finding, Span, boundary_after, boundary_before, count_digits
+from .detector import (
+    Detector,
+    Finding,
+    Span,
+    boundary_after,
+    boundary_before,
+    count_digits,
+    lowered,
+    tokens,
+)
 from .phones import is_date, is_international_phone, is_national_phone
 from .validators import (
     is_card_number,
@@ -234,7 +243,12 @@ def number_detector(enabled: Collection[str]) -> Detector | None:
                         if span is not None:
                             yield span[0], span[1], kind
                             break
+                else:
+                    if phones and _cued_phone(text, start, end):
+                        yield start, end, "phone"
                 continue
+            if is_date(value, whole=True):
+                continue  # "2024-05-22", "15.01.2024": no number of ours fits in a date
             digits = count_digits(value)
             taken: list[Finding] = []
             for kind, pattern, check, needed, char in rules:
@@ -247,6 +261,37 @@ def number_detector(enabled: Collection[str]) -> Detector | None:
                     ):
                         taken.append((span[0], span[1], kind))
                         digits -= count_digits(text[span[0] : span[1]])
+            if not taken and phones and _cued_phone(text, start, end):
+                taken.append((start, end, "phone"))
             yield from sorted(taken)
 
+    phones = "phone" in enabled
     return Detector("numbers", find, min_digits=fewest)
+
+
+_CUED_PHONE = re.compile(r"\(?[0-9][0-9() -]{6,16}[0-9]")
+_PHONE_WORDS = frozenset(
+    word.encode()
+    for word in (
+        *("sms", "phone", "tel", "call", "mobile", "mobil", "fax", "whatsapp", "tlf"),
+        *("phone_number", "phonenumber", "mobile_number", "msisdn", "telefon", "telefone"),
+        *("телефон", "тел", "móvil", "celular", "cellulare", "numer", "número", "nummer"),
+    )
+)
+"""Words (whole words: not ``tel`` of ``hotel``) after which 8 digits may be a phone."""
+
+
+def _cued_phone(text: str, start: int, end: int) -> bool:
+    """``SMS to 27123531``, ``call 3332 5926``, ``tel: 6865824380``, ``(01632) 960 801``:
+    8-12 digits in shapes the patterns leave to context (bare, 4+4, a bracketed area code
+    and two groups) are a phone only after a word that says so, and only if valid in a
+    national numbering plan (Danish and Norwegian numbers have no trunk prefix and no fixed
+    grouping)."""
+    value = text[start:end]
+    if _CUED_PHONE.fullmatch(value) is None or not 8 <= count_digits(value) <= 12:
+        return False
+    if _PHONE_WORDS.isdisjoint(tokens(lowered(text[max(0, start - 48) : start]))):
+        return False
+    if not boundary_before(text, start, "+" + _EDGE) or not boundary_after(text, end, _EDGE):
+        return False
+    return is_national_phone(value)

@@ -14,13 +14,14 @@ import re
 from collections.abc import Collection, Iterator
 
 from .detector import Detector, Finding, Span, boundary_after, regex_finder
-from .detectors_numbers import number_detector
-from .detectors_people import (
+from .detectors_addresses import (
     address_detector,
     english_address_detector,
-    name_detectors,
     slash_address_detector,
+    suffix_address_detector,
 )
+from .detectors_names import name_detectors
+from .detectors_numbers import number_detector
 from .validators import IBAN_LENGTHS, is_iban
 
 __all__ = ["GENERIC_USERS", "pii_detectors"]
@@ -140,6 +141,7 @@ def pii_detectors(enabled: Collection[str]) -> list[Detector]:
         chosen.append(numbers)
     # after numbers: in "call 12 34 56 78, Main St 5" the phone is found first
     people = [
+        suffix_address_detector(),
         address_detector(),
         english_address_detector(),
         slash_address_detector(),

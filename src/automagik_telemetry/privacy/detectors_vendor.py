@@ -19,7 +19,7 @@ import zlib
 from collections.abc import Iterator
 from functools import lru_cache
 
-from .detector import Detector, Finding, boundary_after, boundary_before, trie
+from .detector import Detector, Finding, boundary_after, boundary_before, lowered, trie
 
 __all__ = ["VENDOR_FORMATS", "base62_crc32", "vendor_detectors"]
 
@@ -153,13 +153,14 @@ def _tables() -> tuple[re.Pattern[str], dict[str, list[tuple[str, re.Pattern[str
         pattern = re.compile(regex)
         for trigger in triggers:
             by_trigger.setdefault(trigger, []).append((name, pattern, lookback))
-    return re.compile(trie(by_trigger), re.IGNORECASE), by_trigger
+    # Searched in the lower-cased text: a case-insensitive trie costs ~5x more per position.
+    return re.compile(trie(by_trigger)), by_trigger
 
 
 def _keyed(text: str) -> Iterator[Finding]:
     hints, by_trigger = _tables()
     last = 0
-    for hint in hints.finditer(text):
+    for hint in hints.finditer(lowered(text)):
         pos = hint.start()
         if pos < last:
             continue

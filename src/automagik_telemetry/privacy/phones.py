@@ -29,11 +29,11 @@ _DATE = re.compile(
 )
 
 
-def is_date(value: str) -> bool:
-    """``value`` starts with a calendar date in any usual numeric layout: ``dd.mm.yyyy``,
-    ``mm/dd/yyyy``, ``dd-mm-yy``, ``yyyy-mm-dd``, ``yyyy.mm.dd`` (day and month in range,
-    one separator kind)."""
-    match = _DATE.match(value)
+def is_date(value: str, *, whole: bool = False) -> bool:
+    """``value`` starts with (``whole``: is) a calendar date in any usual numeric layout:
+    ``dd.mm.yyyy``, ``mm/dd/yyyy``, ``dd-mm-yy``, ``yyyy-mm-dd``, ``yyyy.mm.dd`` (day and
+    month in range, one separator kind)."""
+    match = _DATE.fullmatch(value) if whole else _DATE.match(value)
     if match is None:
         return False
     text = match.group()

@@ -222,14 +222,15 @@ class Redactor:
             return self._scan_long(text)
         try:
             kept: set[tuple[str, str]] = set()
-            new, found = self._scanner.scan(text, kept)
+            new, found, rerun = self._scanner.scan(text, kept)
             passes = 0
-            while found and passes < _MAX_PASSES:
+            while found and rerun and passes < _MAX_PASSES:
                 # A replacement can complete a pattern with the text around it (a custom
                 # placeholder ending what is now an e-mail's domain): scan the result again
-                # until nothing changes, so that scrubbing twice equals scrubbing once.
+                # (with the detectors that may find more) until nothing changes, so that
+                # scrubbing twice equals scrubbing once.
                 passes += 1
-                again, more = self._scanner.scan(new, kept)
+                again, more, rerun = self._scanner.scan(new, kept, rerun)
                 if not more:
                     break
                 new = again

@@ -6,21 +6,33 @@ seeing the text as the previous one left it. A finding is replaced by a placehol
 changes, and a string with no finding is returned as the very same object, so callers can
 tell "unchanged" with ``is``.
 
-Choosing which detectors run is itself one pass: the literal triggers of all detectors form
-one alternation, so a single ``findall`` over the lower-cased text says which detectors can
-possibly match, and one digit count settles the number detectors. Typically one or two of
-them run, not twenty.
+Choosing which detectors run costs about the same however many detectors and trigger words
+there are: the lower-cased text is split into words once (C-level encode, translate, split),
+and set intersections with the detectors' words and word beginnings (``ghp_``, ``bear``) say
+which detectors can possibly match; the few triggers that are not words (``@``, ``://``,
+``password`` inside ``db_password``) form one trie-shaped regex, and one digit count settles
+the number detectors. Typically one or two detectors run, not twenty.
 """
 
 from __future__ import annotations
 
 import itertools
+import operator
 import re
 from collections.abc import Callable, Iterator, Sequence
 
 from ..config.scrubbing import ScrubMatch
 from ..diagnostics import internal_log
-from .detector import PLACEHOLDER, Detector, Finding, count_digits, trie
+from .detector import (
+    PLACEHOLDER,
+    TOKEN_TABLE,
+    Detector,
+    Finding,
+    count_digits,
+    lowered,
+    tokens,
+    trie,
+)
 from .pseudonym import Pseudonymizer
 
 __all__ = ["Counts", "TextScanner"]
@@ -44,19 +56,29 @@ class TextScanner:
         )
         self._callback = callback
         self._pseudonymizer = pseudonymizer
-        self._by_trigger: dict[str, int] = {}
-        self._inner: set[str] = set()
-        self._by_bit: dict[int, Detector] = {}
+        self._by_trigger: dict[str, int] = {}  # found by a regex anywhere in the text
+        self._by_word: dict[bytes, int] = {}  # a word of the text
+        self._by_head: dict[bytes, int] = {}  # the first 4 bytes of a word of the text
         self._always = 0
         for index, detector in enumerate(self.detectors):
             bit = 1 << index
-            self._by_bit[bit] = detector
             for trigger in detector.triggers:
-                self._by_trigger[trigger] = self._by_trigger.get(trigger, 0) | bit
-            self._inner.update(detector.inner)
-            if not detector.triggers:
+                where, key = _trigger_key(trigger, detector.inner)
+                if where == "head":
+                    self._by_head[key] = self._by_head.get(key, 0) | bit
+                else:
+                    self._by_trigger[trigger] = self._by_trigger.get(trigger, 0) | bit
+            for word in detector.words:
+                self._by_word[word] = self._by_word.get(word, 0) | bit
+            if not detector.triggers and not detector.words:
                 self._always |= bit
-        self._hints: tuple[re.Pattern[str], ...] = ()  # compiled on first use: _hint_patterns
+        self._plan = {
+            1 << index: (detector.min_digits, detector.gate, detector.probe, detector)
+            for index, detector in enumerate(self.detectors)
+        }
+        self._words = frozenset(self._by_word)
+        self._heads = frozenset(self._by_head)
+        self._hints: re.Pattern[str] | None = None  # compiled on first use: _hint_pattern
         # Shorter than the shortest possible built-in finding (an IPv6 address like "1::"):
         # nothing to do at all. User patterns may match anything.
         self._min_length = 1 if extra_patterns else 3
@@ -75,57 +97,81 @@ class TextScanner:
         at worst a detector selected on the original runs and finds nothing.
         """
         mask = self._always
-        if self._by_trigger:
-            lowered = text.lower()
-            for hints in self._hints or self._hint_patterns():
-                for hint in hints.findall(lowered):
+        if self._by_trigger or self._words or self._heads:
+            low = lowered(text)
+            if self._by_trigger:
+                for hint in (self._hints or self._hint_pattern()).findall(low):
                     mask |= self._by_trigger[hint]
-        digits = -1
+            words = tokens(low)
+            for word in self._words.intersection(words):
+                mask |= self._by_word[word]
+            if self._heads:
+                for head in self._heads.intersection(map(_HEAD, words)):
+                    mask |= self._by_head[head]
+        digits = count_digits(text)
         chosen = []
-        while mask:
+        plan = self._plan
+        while mask:  # only the detectors flagged: one whose words are absent costs nothing
             bit = mask & -mask  # lowest set bit: detectors come out in order
             mask ^= bit
-            detector = self._by_bit[bit]
-            if detector.min_digits:
-                if digits < 0:
-                    digits = count_digits(text)
-                if digits < detector.min_digits:
-                    continue
-            if detector.gate is not None and not detector.gate(text):
-                continue
-            if detector.probe is None or detector.probe.search(text) is not None:
+            fewest, gate, probe, detector = plan[bit]
+            if (
+                digits >= fewest
+                and (gate is None or gate(text))
+                and (probe is None or probe.search(text) is not None)
+            ):
                 chosen.append(detector)
         return chosen
 
-    def _hint_patterns(self) -> tuple[re.Pattern[str], ...]:
-        """The triggers of all detectors as two trie-shaped regexes: those that start a
-        word behind ``\b`` (tested only where a word starts), and the few that may start
-        inside a word or with punctuation (``password`` in ``db_password``, ``@``). Two
-        ``findall`` calls cost less than one alternation of both. Compiled on the first scan
-        rather than when the scanner is built (≈ 5 ms with ~500 triggers), so building a
-        ``Redactor`` stays cheap. Two threads may both compile them once: harmless."""
-        inner = {t for t in self._by_trigger if t in self._inner or not t[0].isalnum()}
-        words = [t for t in self._by_trigger if t not in inner]
-        patterns = [re.compile(rf"\b{trie(words)}")] if words else []
-        if inner:
-            patterns.append(re.compile(trie(inner)))
-        self._hints = tuple(patterns)
+    def _hint_pattern(self) -> re.Pattern[str]:
+        """The triggers that are not whole words (``password`` in ``db_password``, ``@``,
+        ``://``) as one trie-shaped regex, compiled on the first scan rather than when the
+        scanner is built, so building a ``Redactor`` stays cheap. Two threads may both
+        compile it once: harmless."""
+        self._hints = re.compile(trie(self._by_trigger))
         return self._hints
 
     def scan(
-        self, text: str, kept: set[tuple[str, str]] | None = None
-    ) -> tuple[str, Counts | None]:
-        """``text`` with every finding replaced, and how many of each kind were found.
+        self,
+        text: str,
+        kept: set[tuple[str, str]] | None = None,
+        detectors: Sequence[Detector] | None = None,
+    ) -> tuple[str, Counts | None, Sequence[Detector]]:
+        """``text`` with every finding replaced, how many of each kind were found, and the
+        detectors a second scan of the result must run again.
+
         ``kept`` remembers what the callback chose to keep, so a second scan of the result
-        does not ask again."""
+        does not ask again. ``detectors``: run these (a second scan) instead of those whose
+        gates pass on ``text``. A placeholder can complete a pattern with the text around
+        it (a custom ``<custom>`` ending what is now an e-mail's domain), so the detectors
+        up to the last one that replaced something must look again; those after it saw
+        the final text already. A detector whose gate failed on the original cannot match
+        the result: placeholders hold no digits, and no cue, key or trigger they contain
+        is followed by what the pattern needs (a placeholder ends in ``>``). Of those to
+        run again, the ones whose digit count, gate or probe fails on the scrubbed text
+        are left out (those are necessary conditions of a finding in any text; ``<address>``
+        in place of ``Hauptstraße 5`` leaves no street suffix before a number)."""
         if len(text) < self._min_length:
-            return text, None
+            return text, None, ()
+        if detectors is None:
+            chosen: Sequence[Detector] = self.selected(text)
+        else:
+            digits = count_digits(text)
+            chosen = [
+                detector
+                for detector in detectors
+                if digits >= detector.min_digits
+                and (detector.gate is None or detector.gate(text))
+                and (detector.probe is None or detector.probe.search(text) is not None)
+            ]
         counts: Counts | None = None
-        for detector in self.selected(text):
+        last = 0
+        for index, detector in enumerate(chosen, 1):
             text, found = self._replace(text, detector.find(text), counts, kept)
             if found is not None:
                 counts = found
-        return text, counts
+                last = index
+        return text, counts, chosen[:last]
 
     def _replace(
         self,
@@ -172,6 +218,22 @@ class TextScanner:
         if keep and kept is not None:
             kept.add((kind, value))
         return keep
+
+
+_HEAD = operator.itemgetter(slice(0, 4))
+"""The first 4 bytes of a word (``map`` with an ``itemgetter`` runs in C)."""
+
+
+def _trigger_key(trigger: str, inner: tuple[str, ...]) -> tuple[str, bytes]:
+    """Where the scanner looks for ``trigger``: as the first 4 bytes of a word (``ghp_`` of
+    ``ghp_x…``, ``bear`` of ``bearer``), or else anywhere in the text (inside a word:
+    ``password``; punctuation: ``@``; short: ``xox``, ``sg.``, ``key-``).
+    Looking words up in sets costs the same however many triggers there are."""
+    words = trigger.encode("utf-8", "surrogatepass").translate(TOKEN_TABLE).split()
+    first = words[0] if words and trigger[:1].isalnum() and trigger not in inner else b""
+    if len(first) >= 4:
+        return "head", first[:4]
+    return "any", b""
 
 
 def _custom(pattern: re.Pattern[str]) -> Callable[[str], Iterator[Finding]]:

@@ -1,0 +1,285 @@
+# ruff: noqa: RUF001 - letters of many alphabets, on purpose
+"""Person names in free text, without a model and without a network.
+
+Names have no shape of their own, so a name is only taken where something says a person is
+meant:
+- a **cue** before it: a salutation (``Dear Ana,`` ``Hallo Jörg``, ``Vážená paní Nováková``),
+  a role (``assigned to``, ``ship to``, ``contact:``, ``reported by``), or a name-like JSON
+  key (``"customer": "…"``, ``full_name``, ``first_name``, ``assignee``…). After a cue, one to
+  four capitalised words are a name unless they are a known non-name (``Dear Customer``,
+  ``Hi team``);
+- or the **lexicon**: ``Last, First`` and ``by/for/with First Last`` where the given name and
+  the surname are both in the US Census lists of real names (the ``names`` package: given
+  names and surnames of the 1990 census, public-domain data; loaded on first use, only when
+  such a pattern is present).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterator
+from functools import lru_cache
+from importlib import resources
+
+from .detector import Detector, Finding, lowered, occurrences, tokens
+from .letters import LOWER as _LO
+from .letters import UPPER as _UP
+from .letters import lazy as _lazy
+from .letters import merge, quoted_keys
+
+__all__ = ["lexicon", "name_detectors"]
+
+_WORD = rf"[{_UP}][{_LO}'’]+(?:-(?:[{_UP}][{_LO}]+|van|von|de|der|den|het|la|le|da|di|du))?"
+"""A capitalised name word, maybe double-barrelled (``Smith-Jones``, ``Spaendonck-van``)."""
+_PARTICLE = (
+    r"(?:van der|van den|van het|van de|van|von der|von|de la|de los|de las|de|del|della|da"
+    r"|do|dos|das|di|du|le|la|ten|ter|het)"
+)
+_NAME = rf"{_WORD}(?:[ ]+(?:{_PARTICLE}[ ]+)?{_WORD}){{0,3}}"
+_TITLE = (
+    r"(?:(?:Mr|Mrs|Ms|Dr|Prof|Sr|Sra|Srta|Mme|Mlle|M|Ing|Mgr|Sig|Sig\.ra|Pan|Pani|Herr|Frau"
+    r"|Señor|Señora|Signor|Signora|paní|pani|pane|pan|Hr|Fr|Dott|Dott\.ssa|Avv|Ing|Geom|Rag"
+    r"|Mag|Bc|PhDr|MUDr|JUDr|RNDr|Sir|Dame|Lic|Mtro|Dra|Eng|Rev)\.?[ ]+)?"
+)
+
+
+_TITLE_RE = re.compile(_TITLE)
+_SALUTATIONS = (
+    *("Dear", "Hi", "Hello", "Hey", "Greetings", "Thanks", "Thank you", "Cheers", "Hallo"),
+    *("Liebe", "Lieber", "Sehr geehrte", "Sehr geehrter", "Guten Tag", "Bonjour", "Cher"),
+    *("Chère", "Salut", "Hola", "Estimado", "Estimada", "Querido", "Querida", "Ciao", "Caro"),
+    *("Cara", "Gentile", "Olá", "Oi", "Prezado", "Prezada", "Cześć", "Szanowny", "Szanowna"),
+    *("Drogi", "Droga", "Dzień dobry", "Vážený", "Vážená", "Ahoj", "Dobrý den", "Kære", "Hej"),
+    *("Beste", "Geachte", "Здравствуйте", "Уважаемый", "Уважаемая", "Дорогой", "Дорогая"),
+    "Привет",
+)
+_ROLES = (
+    *("assigned to", "ship to", "shipped to", "deliver to", "bill to", "sold to"),
+    *("requested by", "reported by", "approved by", "created by", "signed by"),
+    *("submitted by", "updated by", "opened by", "closed by", "on behalf of"),
+    *("zugewiesen an", "attribué à", "asignado a", "assegnato a", "atribuído a"),
+    *("przypisane do", "přiřazeno", "tildelt", "назначено"),
+)
+"""Phrases after which a capitalised name is a person."""
+_ROLE_NOUNS = (
+    *("assignee", "contact", "customer", "client", "owner", "attn", "attention", "recipient"),
+    *("patient", "employee", "name", "full name", "account holder", "cardholder", "holder"),
+    *("user", "author", "kunde", "kundin", "ansprechpartner", "empfänger", "destinataire"),
+    *("nom", "cliente", "nombre", "destinatario", "intestatario", "nome", "klient"),
+    *("odbiorca", "imię i nazwisko", "nazwisko", "příjemce", "jméno", "zákazník", "modtager"),
+    *("navn", "получатель", "клиент", "имя", "фио"),
+)
+"""Nouns that name a person only as a label: ``contact: Lars Jensen``, not ``User
+Interface``."""
+
+
+def _longest_word(phrase: str) -> bytes:
+    return max(tokens(phrase), key=len)
+
+
+_CUES: dict[bytes, list[tuple[str, str]]] = {}
+"""Cue phrases (lower case) by their longest word, with their kind: ``a`` salutation,
+``b`` role, ``c`` label. The scanner runs this detector only when one of these words is a
+word of the text; the finder then looks for the phrases of those words only."""
+for _kind, _phrases in (("a", _SALUTATIONS), ("b", _ROLES), ("c", _ROLE_NOUNS)):
+    for _phrase in _phrases:
+        _CUES.setdefault(_longest_word(_phrase.lower()), []).append((_phrase.lower(), _kind))
+_POST_NOMINAL = (
+    r"(?:,?[ ]+(?:B\.Sc\.|B\.Eng\.|B\.A\.|M\.Sc\.|M\.Eng\.|M\.A\.|Ph\.D\.|DiS\."
+    r"|MBA|M\.D\.|BSc|MSc|PhD|Jr\.?|Sr\.?|II|III|IV))?"
+)
+"""Degrees and generations written after a name (``Döring B.Eng.``); they stay in the text."""
+_AFTER_CUE = {
+    # after a salutation: the name, then the end of the greeting
+    "a": _lazy(rf"[ ]+(?P<n>{_TITLE}{_NAME}){_POST_NOMINAL}(?=[ ]*(?:[,!:\n]|$|\u2014| -))"),
+    # after a role: maybe a separator or a quote
+    "b": _lazy(rf"[ \t]*[:=]?[ \t]*[\"']?(?P<n>{_TITLE}{_NAME})"),
+    # after a label: a separator
+    "c": _lazy(rf"[ \t]*[:=][ \t]*[\"']?(?P<n>{_TITLE}{_NAME})"),
+}
+_JSON_KEYS = (
+    *("customer", "customer_name", "full_name", "fullname", "first_name", "firstname"),
+    *("last_name", "lastname", "given_name", "givenname", "family_name", "familyname"),
+    *("surname", "display_name", "displayname", "contact", "contact_name", "owner"),
+    *("assignee", "recipient", "author", "patient", "holder", "cardholder"),
+    *("account_holder", "billing_name", "shipping_name", "name"),
+)
+_JSON_WORDS = frozenset(key.encode() for key in _JSON_KEYS)
+_JSON_NAME = _lazy(
+    rf"[\"'](?i:{'|'.join(_JSON_KEYS)})[\"'][ ]*[:=][ ]*[\"'](?P<n>{_TITLE}{_NAME})"
+    rf"{_POST_NOMINAL}[\"']"
+)
+_FIRST_NAME_AND_END = rf", (?P<first>{_WORD})(?: {_WORD})?(?=[ ]+[{_LO}]|[ ]*[.;:!?)]|[ ]*$)"
+_LAST_FIRST = re.compile(
+    rf"(?P<last>[{_UP}](?<![\w,] [{_UP}])[{_LO}'’]+(?:-[{_UP}][{_LO}]+)?){_FIRST_NAME_AND_END}"
+)
+"""``Smith, John requested…``: not inside a list of capitalised words (``Paris, Rome,
+Berlin``), and followed by a lower-case word, punctuation or the end. The pattern starts
+with a capital letter, so the regex engine skips to capitals without trying each position."""
+_PARTICLE_LAST_FIRST = re.compile(
+    rf"(?<![\w,] )\b{_PARTICLE} (?P<last>{_WORD}){_FIRST_NAME_AND_END}"
+)
+"""``van Dijk, Jan``: the same after a surname particle."""
+_PARTICLE_WORDS = frozenset(
+    word.encode() for word in re.sub(r"[()?:]", "", _PARTICLE).replace(" ", "|").split("|")
+)
+_LOWER_NEXT = re.compile(rf"[ ]+[{_LO}]{{2,}}")
+_FIRST_LAST = re.compile(rf"[ ]+(?P<first>{_WORD})[ ]+(?P<last>{_WORD})\b")
+"""After a preposition: `` John Smith``."""
+_PREPOSITIONS = ("by", "for", "with", "from", "to", "and", "von", "par", "por", "da", "od", "от")
+_PREPOSITION_WORDS = frozenset(word.encode() for word in _PREPOSITIONS)
+_COMMA_CAPITAL = re.compile(rf", [{_UP}]")
+_PAIR = re.compile(rf"[{_UP}][{_LO}]+,? [{_UP}][{_LO}]")
+"""Two capitalised words in a row (maybe with a comma): where lexicon names can be."""
+_NOT_NAMES = frozenset(
+    {
+        "team", "all", "everyone", "there", "customer", "customers", "user", "users", "admin",
+        "support", "sir", "madam", "friend", "friends", "guys", "folks", "world", "client",
+        "sales", "billing", "manager", "partner", "colleague", "colleagues", "service",
+        "unknown", "none", "null", "n/a", "system", "bot", "the", "test", "guest", "anonymous",
+        "again", "everybody", "developer", "developers", "hiring", "mr", "mrs", "ms", "dr",
+    }
+)  # fmt: skip
+_NOT_LEXICON_NAMES = frozenset(
+    {
+        "paris", "london", "berlin", "madrid", "rome", "roma", "milan", "milano", "lisbon",
+        "prague", "warsaw", "moscow", "vienna", "sydney", "austin", "dallas", "houston",
+        "phoenix", "denver", "jackson", "orlando", "florence", "georgia", "virginia",
+        "carolina", "dakota", "chelsea", "victoria", "columbia", "jordan", "israel", "china",
+        "india", "kenya", "chad", "cuba", "peru", "france", "washington", "lincoln",
+        "january", "february", "march", "april", "may", "june", "july", "august",
+        "september", "october", "november", "december", "monday", "tuesday", "wednesday",
+        "thursday", "friday", "saturday", "sunday", "will", "grace", "hope", "faith", "joy",
+        "rose", "summer", "winter", "autumn", "dawn", "art", "bill", "mark", "pat", "sue",
+        "guy", "max", "rich", "frank", "chase", "page", "sky", "star", "king", "young",
+        "long", "street", "main", "park", "hill", "lake", "river", "north", "south", "east",
+        "west", "new", "city", "sale", "day", "price", "case", "story", "major", "early",
+        "germany", "spain", "italy", "poland", "russia", "denmark", "sweden", "norway",
+        "austria", "belgium", "portugal", "brazil", "mexico", "canada", "japan", "ireland",
+        "england", "scotland", "wales", "texas", "california", "florida", "ohio", "oregon",
+        "nevada", "arizona", "utah", "york", "boston", "chicago", "seattle", "atlanta",
+        "hello", "world", "warning", "error", "note", "yes", "no", "ok", "okay", "please",
+        "however", "also", "then", "well", "now", "today", "tomorrow", "thanks", "sorry",
+        "attention", "update", "info", "debug", "notice", "success", "done", "failed",
+        # words of logs and records: "Status, Code returned 500" is no "Last, First"
+        "status", "code", "state", "result", "response", "request", "reply", "message",
+        "value", "type", "kind", "level", "mode", "data", "item", "items", "order",
+        "event", "events", "task", "job", "step", "stage", "phase", "build", "test",
+        "check", "key", "token", "session", "cache", "queue", "worker", "server",
+        "client", "host", "port", "path", "file", "line", "query", "field",
+        "table", "row", "column", "index", "count", "total", "size", "limit", "retry",
+        "timeout", "time", "date", "name", "user", "account", "service", "version",
+    }
+)  # fmt: skip
+"""Given names and surnames of the census that are also places, months or common words
+(of prose and of logs): never taken as a name by the lexicon alone (``Paris, France``,
+``May Day``, ``Status, Code returned``)."""
+_CUE_WORDS = frozenset(_CUES) | _JSON_WORDS
+"""The words one of which a cued name needs."""
+
+
+@lru_cache(maxsize=1)
+def lexicon() -> tuple[frozenset[str], frozenset[str]]:
+    """Given names and surnames (lower case) from the US Census lists shipped by the
+    ``names`` package (a runtime dependency), read on first use."""
+    given = _read("dist.male.first") | _read("dist.female.first")
+    return frozenset(given), frozenset(_read("dist.all.last"))
+
+
+def _read(name: str) -> set[str]:
+    text = resources.files("names").joinpath(name).read_text(encoding="ascii")
+    return {line.split(" ", 1)[0].lower() for line in text.splitlines() if line}
+
+
+def _verb_after(text: str, match: re.Match[str]) -> bool:
+    """A lower-case word follows (``Zampa, Raffaellino requested…``): the shape of a
+    person's name written last name first, even when neither is in the census lists."""
+    return _LOWER_NEXT.match(text, match.end()) is not None
+
+
+def _fold(word: str) -> str:
+    """Lower case without accents: the census lists are ASCII (``Tomás`` -> ``tomas``)."""
+    return unicodedata.normalize("NFKD", word).encode("ascii", "ignore").decode().lower()
+
+
+def _strip_title(start: int, value: str) -> tuple[int, str]:
+    """``value`` without a leading title (``Dr.``, ``paní``): the title stays in the text.
+    A title ends with a space and a name follows it, so it never takes the whole value."""
+    cut = len(value) - len(_TITLE_RE.sub("", value, count=1))
+    return start + cut, value[cut:]
+
+
+def _is_name(value: str) -> bool:
+    words = value.split()
+    return bool(words) and words[0].lower() not in _NOT_NAMES and value.lower() not in _NOT_NAMES
+
+
+def _cued_names(text: str) -> Iterator[Finding]:
+    """Names after a salutation, a role or a name-like JSON key: each cue phrase whose
+    longest word is a word of the text is looked for, and the name tried right after it."""
+    low = lowered(text)
+    words = tokens(low)
+    found: list[Finding] = []
+    labelled = ":" in text or "=" in text  # a label ("contact:") needs its separator
+    for word in words.intersection(_CUES):
+        for phrase, kind in _CUES[word]:
+            if kind == "c" and not labelled:
+                continue
+            for start in occurrences(low, phrase):
+                match = _AFTER_CUE[kind]().match(text, start + len(phrase))
+                if match is not None:
+                    found.append(_titled(match))
+    if '"' in text or "'" in text:
+        keys = words.intersection(_JSON_WORDS)
+        found += [_titled(match) for match in quoted_keys(_JSON_NAME(), text, low, keys)]
+    yield from merge([finding for finding in found if finding[2]], "name")
+
+
+def _titled(match: re.Match[str]) -> Finding:
+    """The name (group ``n``) without its title; kind ``""`` when it is a known non-name."""
+    start, value = _strip_title(match.start("n"), match.group("n"))
+    return start, start + len(value), "name" if _is_name(value) else ""
+
+
+def _lexicon_names(text: str) -> Iterator[Finding]:
+    """``Last, First`` and ``by First Last``, checked against the census lexicon."""
+    found: list[Finding] = []
+    low = lowered(text)
+    words = tokens(low)
+    if _COMMA_CAPITAL.search(text) is not None:
+        matches = list(_LAST_FIRST.finditer(text))
+        if not words.isdisjoint(_PARTICLE_WORDS):
+            matches += _PARTICLE_LAST_FIRST.finditer(text)
+        for match in matches:
+            first, last = _fold(match.group("first")), _fold(match.group("last"))
+            if first in _NOT_LEXICON_NAMES:
+                continue
+            given, surnames = lexicon()  # loaded on the first candidate only
+            verb = _verb_after(text, match)
+            if last in _NOT_LEXICON_NAMES and not (verb and first in given):
+                continue  # "Paris, France", but "Jackson, Troy requested a refund"
+            if (first in given) or (last in surnames) or verb:
+                found.append((match.start(), match.end(), "name"))
+    for word in _PREPOSITION_WORDS.intersection(words):
+        preposition = word.decode()
+        for start in occurrences(low, preposition):
+            pair = _FIRST_LAST.match(text, start + len(preposition))
+            if pair is None:
+                continue
+            first, last = _fold(pair.group("first")), _fold(pair.group("last"))
+            if first in _NOT_LEXICON_NAMES or last in _NOT_LEXICON_NAMES:
+                continue
+            given, surnames = lexicon()
+            if first in given and last in surnames:
+                found.append((pair.start("first"), pair.end("last"), "name"))
+    yield from merge(found, "name")
+
+
+def name_detectors() -> list[Detector]:
+    """Cued names (triggered by the cue words), then lexicon names (two capitalised words in
+    a row)."""
+    return [
+        Detector("name", _cued_names, words=_CUE_WORDS),
+        Detector("name", _lexicon_names, probe=_PAIR),
+    ]
