@@ -186,3 +186,6 @@ def test_a_span_class_overriding_a_property_is_read_through_its_properties() -> 
     queued = QueuedSpan.of(view)
     assert dict(queued.attributes) == {"user.email": "<redacted>"}
     assert b"someone@example.com" not in encode_batch("traces", [queued])
+    child = finished_spans()[0]
+    child_view = _RedactingView(name="child", context=child.context, parent=child.parent)
+    assert QueuedSpan.of(child_view).parent == child.parent
