@@ -88,6 +88,13 @@ def test_every_backend_gets_the_same_compact_span_and_a_flush_reaches_each() -> 
     assert all(processor.buffer.closed for processor in buffered)
 
 
+class _NoContext(NonRecordingSpan):
+    """A span of another implementation that has no span context to give."""
+
+    def get_span_context(self) -> SpanContext:
+        return None  # type: ignore[return-value]
+
+
 def _parents() -> list[Context | None]:
     """Every kind of parent the parent-based rules distinguish."""
     state = TraceState([("vendor", "value")])
@@ -97,7 +104,8 @@ def _parents() -> list[Context | None]:
         for flags in (0, 1)
         for ts in (None, state)
     ]
-    return [None, Context()] + [
+    no_context = trace.set_span_in_context(_NoContext(contexts[0]))
+    return [None, Context(), no_context] + [
         trace.set_span_in_context(NonRecordingSpan(context)) for context in contexts
     ]
 

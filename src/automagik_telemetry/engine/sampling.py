@@ -61,8 +61,10 @@ class KeepAll(ParentBased):
     ) -> SamplingResult:
         if not attributes:  # the result carries the start attributes: only a shared empty one
             parent = get_current_span(parent_context).get_span_context()
-            if not parent.is_valid or (parent.trace_flags.sampled and not parent.trace_state):
-                return _SAMPLE  # what ALWAYS_ON says for a root or below a sampled parent
+            if parent is None or not parent.is_valid:
+                return _SAMPLE  # a root: what ALWAYS_ON says
+            if parent.trace_flags.sampled and not parent.trace_state:
+                return _SAMPLE  # below a sampled parent, no trace state to carry over
         return super().should_sample(
             parent_context, trace_id, name, kind, attributes, links, trace_state
         )
