@@ -14,6 +14,11 @@
 
 Every scenario runs in a fresh interpreter, the scenarios interleaved over ``--rounds``;
 figures are medians. Run: ``.venv/bin/python benchmarks/bench_encoding.py [--rounds 3]``
+
+``--baseline-src DIR`` adds our pipeline from another source tree (``DIR`` holds the package,
+e.g. ``git archive <commit> src | tar -x -C /tmp/base`` then ``/tmp/base/src``) as the
+scenarios ``pipeline_base`` and ``pipeline_base_noop``, interleaved with the others: a before
+and after measured in the same run, which the machine's load cannot skew.
 """
 
 from __future__ import annotations
@@ -83,6 +88,7 @@ def pipeline(kind: str, port: int, spool_dir: str) -> dict[str, float]:
     from opentelemetry import trace
 
     shutdown: Any
+    kind = kind.replace("base", "ours")  # the baseline is our pipeline from another tree
     if kind.startswith("stock"):
         from opentelemetry.sdk.resources import Resource
         from opentelemetry.sdk.trace import TracerProvider
@@ -212,7 +218,12 @@ def main() -> None:
     parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--spool-dir", help=argparse.SUPPRESS)
     parser.add_argument("--only", nargs="*", default=list(SCENARIOS), help="scenarios to run")
+    parser.add_argument(
+        "--baseline-src", help="also run our pipeline from this source tree (before/after)"
+    )
     args = parser.parse_args()
+    if args.baseline_src and not args.scenario:
+        args.only += ["pipeline_base", "pipeline_base_noop"]
     if args.scenario:
         print(json.dumps(run_scenario(args.scenario, args.port, args.spool_dir)))
         return
@@ -229,6 +240,8 @@ def main() -> None:
             for name in args.only:
                 with tempfile.TemporaryDirectory() as home:
                     env_home = {**env, "HOME": home, "XDG_CONFIG_HOME": home}
+                    if name.startswith("pipeline_base"):
+                        env_home["PYTHONPATH"] = f"{args.baseline_src}{os.pathsep}{HERE}"
                     output = subprocess.run(
                         [
                             sys.executable,
@@ -303,6 +316,23 @@ def report(results: dict[str, list[dict[str, float]]]) -> None:
             results, "pipeline_stock_noop", "app_us_per_span"
         )
         print(f"\nCPU per exported span, ours / stock: {cpu:.2f}x (target <= 0.5x)")
+        if has("pipeline_base", "pipeline_base_noop"):
+            for name, label in (
+                ("pipeline_base", "baseline tree: ours"),
+                ("pipeline_base_noop", "baseline tree: ours, no-op backend"),
+            ):
+                print(
+                    f"{label}: CPU {_median(results, name, 'cpu_us_per_span'):.1f} µs per "
+                    f"exported span, app thread {_median(results, name, 'app_us_per_span'):.1f}"
+                    f" µs wall, {_median(results, name, 'app_cpu_us_per_span'):.1f} µs CPU"
+                )
+            base = _median(results, "pipeline_base", "cpu_us_per_span") / _median(
+                results, "pipeline_stock", "cpu_us_per_span"
+            )
+            base_app = _median(results, "pipeline_base", "app_us_per_span") / _median(
+                results, "pipeline_base_noop", "app_us_per_span"
+            )
+            print(f"baseline tree: CPU {base:.2f}x stock, app-thread latency {base_app:.2f}x")
         print(
             f"app-thread latency while exporting / with a no-op exporter: ours {app:.2f}x "
             f"(target <= 1.2x), stock {stock_app:.2f}x"

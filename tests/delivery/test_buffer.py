@@ -65,6 +65,23 @@ def test_a_burst_goes_out_in_full_batches_and_the_rest_waits() -> None:
     assert export.items == list(range(25))
 
 
+def test_while_items_keep_coming_only_full_batches_go_out() -> None:
+    """A burst is sent in full batches (one request each), not drained to the last item after
+    every wake-up: the remainder waits for the next full batch, the schedule delay or a flush."""
+    export = Recorder()
+    buf = buffer(export, schedule_delay=60)
+    for item in range(35):
+        buf.put(item)
+    assert wait_until(lambda: len(export.items) == 30, timeout=10)
+    assert [len(batch) for batch in export.batches] == [10, 10, 10]
+    assert len(buf) == 5  # not sent on its own
+    for item in range(35, 40):
+        buf.put(item)  # completes a batch: it goes with the next wake-up
+    assert wait_until(lambda: len(export.items) == 40, timeout=10)
+    assert export.items == list(range(40))
+    assert [len(batch) for batch in export.batches] == [10, 10, 10, 10]
+
+
 def test_a_partial_batch_goes_out_after_the_schedule_delay() -> None:
     export = Recorder()
     buf = buffer(export, schedule_delay=0.05)

@@ -104,6 +104,11 @@ def test_the_tables_of_shared_strings_stay_bounded() -> None:
         )
     assert len(queued_module._strings) <= queued_module._SHARED_ENTRIES
     assert len(queued_module._keys) <= queued_module._SHARED_ENTRIES
+    long_name = "n" * (queued_module._SHARED_CHARS + 1)
+    assert QueuedSpan.of(ReadableSpan(name=long_name, context=SpanContext(1, 2, False))).name == (
+        long_name
+    )
+    assert long_name not in queued_module._strings  # long strings are not worth sharing
 
 
 def test_a_span_the_packed_layout_cannot_hold_is_queued_as_it_is() -> None:
@@ -186,3 +191,6 @@ def test_a_span_class_overriding_a_property_is_read_through_its_properties() -> 
     queued = QueuedSpan.of(view)
     assert dict(queued.attributes) == {"user.email": "<redacted>"}
     assert b"someone@example.com" not in encode_batch("traces", [queued])
+    child = finished_spans()[0]
+    child_view = _RedactingView(name="child", context=child.context, parent=child.parent)
+    assert QueuedSpan.of(child_view).parent == child.parent

@@ -60,6 +60,31 @@ def test_the_attribute_cache_is_bounded_and_long_values_are_not_kept() -> None:
     assert ("long", long) not in wire._cache
 
 
+def test_new_values_under_a_known_key_are_written_as_the_stock_encoder_writes_them() -> None:
+    """A key seen before takes the inline path for a string not seen before (a URL): the same
+    bytes as the stock encoder, at every length, and a value that is not UTF-8 still only
+    loses itself."""
+    known = _span({"url.full": "/seen"})
+    encode("traces", [known])
+    assert "url.full" in wire._key_fields
+    for value in ("", "/new", "é" * 70, "x" * 300, "y" * 1000, "z" * (wire._FAST_CHARS + 1)):
+        span = _span({"url.full": value, "n": 1})
+        assert encode("traces", [span]) == stock_encode("traces", [span])
+    assert ("url.full", "x" * 300) not in wire._cache  # long values are still not kept
+    before = counts.attributes
+    payload = encode("traces", [_span({"url.full": "\ud800", "good": "ok"})])
+    assert list(_attributes(payload)) == ["good"]
+    assert counts.attributes == before + 1
+
+
+def test_the_table_of_encoded_keys_is_bounded() -> None:
+    for index in range(wire._CACHE_ENTRIES + 10):
+        encode("traces", [_span({f"key {index}": index})])
+    assert 0 < len(wire._key_fields) <= wire._CACHE_ENTRIES
+    payload = encode("traces", [_span({"key 3": "after the table was cleared"})])
+    assert _attributes(payload)["key 3"].string_value == "after the table was cleared"
+
+
 def test_memoized_resources_are_bounded_and_never_confused() -> None:
     resources = [Resource({"service.name": f"svc{i}"}) for i in range(common._ENVELOPES + 5)]
     for resource in resources:

@@ -22,7 +22,8 @@ asked), so every exporter accepts it; the OTLP encoder reads the packed fields d
 from __future__ import annotations
 
 import struct
-from collections.abc import Mapping, Sequence
+from collections import deque
+from collections.abc import Iterable, Mapping, Sequence
 from types import MappingProxyType
 from typing import Any
 
@@ -32,7 +33,7 @@ from opentelemetry.sdk.trace import Event, ReadableSpan
 from opentelemetry.sdk.util import BoundedList
 from opentelemetry.sdk.util.instrumentation import InstrumentationScope
 from opentelemetry.trace import Link, SpanContext, SpanKind, Status, StatusCode, TraceFlags
-from opentelemetry.trace.span import TraceState
+from opentelemetry.trace.span import DEFAULT_TRACE_STATE, TraceState
 
 __all__ = ["IDS", "QueuedSpan"]
 
@@ -76,6 +77,28 @@ _PUBLIC = (
     "dropped_links",
 )
 _DIRECT: dict[type, bool] = {}
+_UNSET_CODE = StatusCode.UNSET
+
+
+def _sdk_layout_is_known() -> bool:
+    """Whether the SDK builds spans, span contexts and statuses as ``_compact_sdk`` reads them
+    (checked once, at import). If a release changes that, every span takes the general path:
+    slower, never wrong."""
+    state = TraceState([("k", "v")])
+    context = SpanContext(1, 2, True, TraceFlags(1), state)
+    status = Status(StatusCode.ERROR, "why")
+    span: Any = ReadableSpan("probe", context, attributes=BoundedAttributes(attributes={"k": "v"}))
+    return (
+        tuple(context) == (1, 2, True, 1, state, True)
+        and (status._status_code, status._description) == (StatusCode.ERROR, "why")
+        and type(BoundedList(1)._dq) is deque  # type: ignore[attr-defined]
+        and type(span._attributes._dict) is dict
+        and {"_name", "_context", "_parent", "_start_time", "_end_time", "_status"}
+        <= set(vars(span))
+    )
+
+
+_FAST = _sdk_layout_is_known()
 
 
 def _reads_directly(cls: type) -> bool:
@@ -91,20 +114,49 @@ def _reads_directly(cls: type) -> bool:
     return direct
 
 
-def _share(table: dict[Any, Any], value: Any) -> Any:
-    """The copy of ``value`` already in ``table`` (``value`` itself the first time)."""
-    shared = table.get(value)
-    if shared is None:
-        if len(table) >= _SHARED_ENTRIES:
-            table.clear()
-        table[value] = shared = value
+def _shared(value: Any) -> Any:
+    """The shared copy of a short string (``value`` itself the first time; anything else as
+    it is). ``_shared_values`` keeps the table bounded."""
+    if type(value) is str and len(value) <= _SHARED_CHARS:
+        return _strings.setdefault(value, value)
+    return value
+
+
+def _shared_values(values: Iterable[Any]) -> tuple[Any, ...]:
+    """``values`` with each short string replaced by its shared copy, written out (no call per
+    value): it runs on the app's thread for every attribute of every span."""
+    strings = _strings
+    shared = []
+    for value in values:
+        if type(value) is str and len(value) <= _SHARED_CHARS:
+            value = strings.setdefault(value, value)
+        shared.append(value)
+    if len(strings) > _SHARED_ENTRIES:
+        strings.clear()  # bounded: only loses sharing, never data
+    return tuple(shared)
+
+
+def _shared_keys(keys: tuple[str, ...]) -> tuple[str, ...]:
+    shared = _keys.setdefault(keys, keys)
+    if len(_keys) > _SHARED_ENTRIES:
+        _keys.clear()
     return shared
 
 
-def _shared(value: Any) -> Any:
-    if type(value) is not str or len(value) > _SHARED_CHARS:
-        return value
-    return _share(_strings, value)
+def _extra(
+    status: Status,
+    state: TraceState | None,
+    parent_state: TraceState | None,
+    events: Sequence[Event],
+    links: Sequence[Link],
+    dropped: tuple[int, int, int],
+) -> tuple[Any, ...] | None:
+    """``QueuedSpan._extra``: the parts most spans do not have, or ``None`` without any."""
+    if status.is_unset and not status.description:
+        status = _UNSET  # most spans end UNSET: one shared Status
+    if status is _UNSET and not (state or parent_state or events or links or any(dropped)):
+        return None
+    return (status, state or None, parent_state or None, tuple(events), tuple(links), *dropped)
 
 
 class QueuedSpan:
@@ -124,32 +176,83 @@ class QueuedSpan:
         """Compact ``span`` (the span itself if it holds something the packed layout cannot,
         such as an id wider than OTLP allows: the encoder then decides what to do with it)."""
         try:
+            if _FAST and _reads_directly(type(span)):  # the SDK's ReadableSpan
+                return cls._compact_sdk(span)
             return cls._compact(span)
         except (struct.error, AttributeError, TypeError, ValueError):
             return span
 
     @classmethod
-    def _compact(cls, span: ReadableSpan) -> QueuedSpan:
+    def _compact_sdk(cls, span: Any) -> QueuedSpan:
+        """A span whose class answers through the SDK's own properties (the SDK hands
+        processors a plain ``ReadableSpan``), read through its fields: this runs on the app's
+        thread at every ``span.end()``. The span context is unpacked as the tuple it is,
+        repeated strings are shared inline, and no function is called per attribute."""
         queued = cls.__new__(cls)
-        if _reads_directly(type(span)):  # the SDK's fields, without the properties' copies
-            s: Any = span
-            name, kind, resource, scope = s._name, s._kind, s._resource, s._instrumentation_scope
-            context, parent, start, end = s._context, s._parent, s._start_time, s._end_time
-            status, events, links = s._status, s._events, s._links
-            raw = s._attributes
-            dropped_events = events.dropped if isinstance(events, BoundedList) else 0
-            dropped_links = links.dropped if isinstance(links, BoundedList) else 0
+        queued._name = _shared(span._name)
+        queued._kind = span._kind
+        queued._resource = span._resource
+        queued._scope = span._instrumentation_scope
+        trace_id, span_id, remote, flags, state, _ = span._context
+        parent, start, end = span._parent, span._start_time, span._end_time
+        bits = REMOTE if remote else 0
+        if start is None:
+            bits |= NO_START
+        if end is None:
+            bits |= NO_END
+        if parent is None:
+            parent_id = parent_flags = 0
+            parent_state = None
         else:
-            name, kind, resource, scope = (
-                span.name,
-                span.kind,
-                span.resource,
-                span.instrumentation_scope,
-            )
-            context, parent, start, end = span.context, span.parent, span.start_time, span.end_time
-            status, events, links = span.status, span.events, span.links
-            raw = span.attributes
-            dropped_events, dropped_links = span.dropped_events, span.dropped_links
+            _, parent_id, parent_remote, parent_flags, parent_state, _ = parent
+            bits |= HAS_PARENT | (PARENT_REMOTE if parent_remote else 0)
+        ids = IDS.pack(trace_id >> 64, trace_id & _MASK64, span_id, parent_id)
+        queued._ids = ids + TIMES.pack(start or 0, end or 0, flags, parent_flags, bits)
+        raw = span._attributes
+        if type(raw) is BoundedAttributes:
+            pairs: Mapping[str, Any] = raw._dict  # immutable once the span ended
+            dropped_attributes = raw.dropped
+        else:
+            pairs = raw or _EMPTY
+            dropped_attributes = 0
+        queued._keys = _shared_keys(tuple(pairs))
+        queued._values = _shared_values(pairs.values())
+        events, links, status = span._events, span._links, span._status
+        dropped_events = dropped_links = 0
+        if isinstance(events, BoundedList):
+            events, dropped_events = events._dq, events.dropped  # type: ignore[attr-defined]
+        if isinstance(links, BoundedList):
+            links, dropped_links = links._dq, links.dropped  # type: ignore[attr-defined]
+        if (
+            status._status_code is _UNSET_CODE
+            and not status._description
+            and (state is DEFAULT_TRACE_STATE or not state)
+            and (parent_state is None or parent_state is DEFAULT_TRACE_STATE or not parent_state)
+            and not events
+            and not links
+            and not (dropped_attributes or dropped_events or dropped_links)
+        ):
+            queued._extra = None  # what most spans have
+        else:
+            counts = (dropped_attributes, dropped_events, dropped_links)
+            queued._extra = _extra(status, state, parent_state, events, links, counts)
+        return queued
+
+    @classmethod
+    def _compact(cls, span: ReadableSpan) -> QueuedSpan:
+        """Through the public properties: for a span class that overrides one (a redacting
+        view, say), reading the fields behind them could bypass what the override does."""
+        queued = cls.__new__(cls)
+        name, kind, resource, scope = (
+            span.name,
+            span.kind,
+            span.resource,
+            span.instrumentation_scope,
+        )
+        context, parent, start, end = span.context, span.parent, span.start_time, span.end_time
+        status, events, links = span.status, span.events, span.links
+        raw = span.attributes
+        dropped_events, dropped_links = span.dropped_events, span.dropped_links
         queued._name = _shared(name)
         queued._kind = kind
         queued._resource = resource
@@ -164,40 +267,14 @@ class QueuedSpan:
         queued._ids = IDS.pack(
             trace_id >> 64, trace_id & _MASK64, context.span_id, parent_id
         ) + TIMES.pack(start or 0, end or 0, context.trace_flags, parent_flags, bits)
-        if isinstance(raw, BoundedAttributes):
-            pairs: Mapping[str, Any] = raw._dict  # immutable once the span ended
-            dropped_attributes = raw.dropped
-        else:
-            pairs = raw or _EMPTY
-            dropped_attributes = span.dropped_attributes
-        queued._keys = _share(_keys, tuple(pairs))
-        queued._values = tuple([_shared(value) for value in pairs.values()])
-        if status.is_unset and not status.description:
-            status = _UNSET  # most spans end UNSET: one shared Status
+        pairs = raw or _EMPTY
+        queued._keys = _shared_keys(tuple(pairs))
+        queued._values = _shared_values(pairs.values())
+        dropped_attributes = span.dropped_attributes
         state = context.trace_state
         parent_state = parent.trace_state if parent is not None else None
-        if (
-            status is _UNSET
-            and not state
-            and not parent_state
-            and not events
-            and not links
-            and not dropped_attributes
-            and not dropped_events
-            and not dropped_links
-        ):
-            queued._extra = None
-        else:
-            queued._extra = (
-                status,
-                state or None,
-                parent_state or None,
-                tuple(events),
-                tuple(links),
-                dropped_attributes,
-                dropped_events,
-                dropped_links,
-            )
+        counts = (dropped_attributes, dropped_events, dropped_links)
+        queued._extra = _extra(status, state, parent_state, events, links, counts)
         return queued
 
     # -- the ReadableSpan questions exporters ask ---------------------------------------------

@@ -48,6 +48,11 @@ _pack_fixed32 = struct.Struct("<I").pack
 _CACHE_ENTRIES = 4096
 _CACHE_VALUE_CHARS = 256
 _cache: dict[tuple[str, Any], bytes] = {}
+# The encoded ``key`` field of each attribute key seen (bounded the same way), so that a string
+# value not seen before (a URL, a query) is encoded inline, without a call per field.
+_key_fields: dict[str, bytes] = {}
+_FAST_CHARS = 1024
+"""Longest string value encoded inline: its lengths then fit in two varint bytes."""
 
 
 class EncodingError(ValueError):
@@ -150,10 +155,23 @@ def _cached_key_value(key: Any, value: Any) -> bytes:
     encoded = length_delimited(key_value(key, value))
     kind = type(value)
     if kind is int or (kind is str and len(value) <= _CACHE_VALUE_CHARS):
-        if len(_cache) >= _CACHE_ENTRIES:
-            _cache.clear()
-        _cache[(key, value)] = encoded
+        _remember(key, value, encoded)
+    if type(key) is str and len(key) <= _CACHE_VALUE_CHARS and key not in _key_fields:
+        if len(_key_fields) >= _CACHE_ENTRIES:
+            _key_fields.clear()
+        _key_fields[key] = string_field(b"\x0a", key)  # valid: key_value encoded it
     return encoded
+
+
+def _remember(key: str, value: Any, encoded: bytes) -> None:
+    if len(_cache) >= _CACHE_ENTRIES:
+        _cache.clear()
+    _cache[(key, value)] = encoded
+
+
+def _prefix(length: int) -> bytes:
+    """``varint(length)`` for a length below 16,384, without a loop."""
+    return _SMALL[length] if length < 0x80 else bytes(((length & 0x7F) | 0x80, length >> 7))
 
 
 def attributes(tag: bytes, pairs: Mapping[str, Any] | None, parts: list[bytes]) -> int:
@@ -178,6 +196,22 @@ def attribute_pairs(tag: bytes, pairs: Iterable[tuple[Any, Any]], parts: list[by
                 append(tag)
                 append(encoded)
                 continue
+            key_field = _key_fields.get(key) if kind is str else None
+            if key_field is not None and len(value) <= _FAST_CHARS:
+                # A new string under a known key (a URL): the KeyValue written out here.
+                try:
+                    data: bytes | None = value.encode()
+                except UnicodeEncodeError:
+                    data = None  # the general path below leaves it out and counts it
+                if data is not None:
+                    any_body = b"\x0a" + _prefix(len(data)) + data
+                    body = key_field + b"\x12" + _prefix(len(any_body)) + any_body
+                    encoded = _prefix(len(body)) + body
+                    if len(value) <= _CACHE_VALUE_CHARS:
+                        _remember(key, value, encoded)
+                    append(tag)
+                    append(encoded)
+                    continue
         try:
             encoded = _cached_key_value(key, value)
         except (EncodingError, TypeError, ValueError, RecursionError):

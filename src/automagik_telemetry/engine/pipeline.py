@@ -2,8 +2,10 @@
 
 consent (sampler) -> privacy -> per backend: buffer -> consent gate -> backend (-> spool).
 Privacy processing sits in front of the fan-out to backends, so each item is scrubbed once and
-no backend ever sees unscrubbed data; each backend then has its own delivery stage
-(``delivery/stage.py``), so a slow or dead one never holds up another. Metrics are usage data:
+no backend ever sees unscrubbed data; a span is then compacted once and queued in each
+backend's buffer (``QueueingSpanProcessor``), all in one call from the SDK
+(``PipelineSpanProcessor``). Each backend has its own delivery stage (``delivery/stage.py``),
+so a slow or dead one never holds up another. Metrics are usage data:
 with consent at the ``errors`` level no meter provider is built at all.
 """
 
@@ -21,11 +23,12 @@ from opentelemetry.sdk._logs import (
 from opentelemetry.sdk.metrics import MeterProvider
 from opentelemetry.sdk.metrics.export import PeriodicExportingMetricReader
 from opentelemetry.sdk.resources import Resource
-from opentelemetry.sdk.trace import SpanProcessor, SynchronousMultiSpanProcessor, TracerProvider
+from opentelemetry.sdk.trace import TracerProvider
 
 from ..config import TelemetryConfig
 from ..config.level import ConsentLevel
 from ..consent.runtime import ConsentState
+from ..delivery.processors import QueueingSpanProcessor
 from ..delivery.stage import DeliveryStage
 from ..exporters import build_backend
 from ..privacy import (
@@ -38,6 +41,7 @@ from .forking import after_fork_in_child
 from .logcapture import DropInternalRecords
 from .sampling import ConsentSampler, default_delegate
 from .shutdown import Runner, hands_off, run_bounded
+from .span_processor import PipelineSpanProcessor
 
 __all__ = ["Pipeline", "build_pipeline", "build_redactor"]
 
@@ -124,13 +128,12 @@ def build_pipeline(config: TelemetryConfig, consent: ConsentState, resource: Res
         DeliveryStage.build(build_backend(name, config), config, consent, redactor)
         for name in config.backends
     ]
+    spans = PrivacySpanProcessor(QueueingSpanProcessor([stage.spans for stage in stages]), redactor)
     tracer_provider = TracerProvider(
         resource=resource,
         sampler=ConsentSampler(default_delegate(config.sample_rate), consent),
         shutdown_on_exit=False,
-    )
-    tracer_provider.add_span_processor(
-        PrivacySpanProcessor(_fan_out_spans([stage.spans for stage in stages]), redactor)
+        active_span_processor=PipelineSpanProcessor(spans),
     )
     logger_provider = LoggerProvider(resource=resource, shutdown_on_exit=False)
     logger_provider.add_log_record_processor(
@@ -152,15 +155,6 @@ def build_pipeline(config: TelemetryConfig, consent: ConsentState, resource: Res
             resource=resource, metric_readers=readers, shutdown_on_exit=False
         )
     return Pipeline(tracer_provider, logger_provider, meter_provider, stages, config.exit_mode)
-
-
-def _fan_out_spans(processors: list[SpanProcessor]) -> SpanProcessor:
-    if len(processors) == 1:
-        return processors[0]
-    fan_out = SynchronousMultiSpanProcessor()  # type: ignore[no-untyped-call]
-    for processor in processors:
-        fan_out.add_span_processor(processor)
-    return fan_out
 
 
 def _fan_out_logs(processors: list[LogRecordProcessor]) -> LogRecordProcessor:
