@@ -19,7 +19,7 @@ from tests.support.raw_server import black_hole, raw_server
 def test_a_black_hole_counts_as_down_after_its_first_timeout(
     receiver: OTLPReceiver, spool_dir: Path
 ) -> None:
-    receiver.stop()
+    receiver.stop(hold=False)  # the raw server below takes its port
     handle = reliable(
         receiver, spool_dir, timeout=1.0, retry_initial_backoff=3.0, retry_max_backoff=3.0
     )
@@ -57,7 +57,7 @@ def test_a_black_hole_under_load_drops_nothing_that_fits_the_spool(
     a timeout per batch until the replayer's first probe had failed too (782 dropped of 4,800
     into 2,500); with the 10 s default the export thread waited out the whole first attempt
     (1,900 dropped of 4,000 into 2,000)."""
-    receiver.stop()
+    receiver.stop(hold=False)  # the raw server below takes its port
     handle = reliable(receiver, spool_dir, timeout=timeout, queue_size=queue_size, batch_size=100)
     names: list[str] = []
     with raw_server(black_hole, receiver.port):
@@ -78,7 +78,7 @@ def test_a_batch_still_in_flight_at_shutdown_is_spooled(
     """The endpoint never answers the last attempt before exit: the batch is kept on disk as
     this process's claim (recovered by the next start or sender once the process is gone)
     instead of dying with it."""
-    receiver.stop()
+    receiver.stop(hold=False)  # the raw server below takes its port
     handle = reliable(receiver, spool_dir, timeout=30.0)
     with raw_server(black_hole, receiver.port) as server:
         names = produce("last", 100)

@@ -146,7 +146,7 @@ def test_a_receiver_that_accepts_and_never_answers(spool_dir: Path) -> None:
 
 
 def test_connection_reset_mid_body(receiver: OTLPReceiver, spool_dir: Path) -> None:
-    receiver.stop()
+    receiver.stop(hold=False)  # the raw server below takes its port
     handle = reliable(receiver, spool_dir)
     with raw_server(reset_after_a_read, receiver.port) as server:
         names = produce("reset", 1500)
@@ -167,7 +167,7 @@ def test_a_truncated_503_then_a_reset_loses_nothing(
 ) -> None:
     """``HTTP/1.1 503``, ``Content-Length: 100``, 10 bytes, then a reset: a fault on the way,
     not a refusal. Every batch is kept and arrives once the endpoint answers properly."""
-    receiver.stop()
+    receiver.stop(hold=False)  # the raw server below takes its port
     handle = reliable(receiver, spool_dir)
     with raw_server(truncated_answer(503, promised=100, sent=10), receiver.port) as server:
         names = produce("truncated", 2000)

@@ -11,6 +11,7 @@ import contextlib
 import gzip
 import http.server
 import socket
+import struct
 import threading
 import zlib
 from collections.abc import Callable, Iterator
@@ -77,6 +78,7 @@ class OTLPReceiver:
     _port: int = 0
     _in_flight: int = 0
     _sockets: list[socket.socket] = field(default_factory=list)
+    _held: _PortHold | None = None
 
     def start(self, port: int = 0) -> OTLPReceiver:
         """Listen on ``port`` (0: any free port; pass the old port to come back after
@@ -119,10 +121,13 @@ class OTLPReceiver:
         threading.Thread(target=self._server.serve_forever, daemon=True).start()
         return self
 
-    def stop(self) -> None:
+    def stop(self, *, hold: bool = True) -> None:
         """Stop listening, let requests being handled finish (as a collector shutting down
         does: a batch it took is answered), then cut every open connection, kept-alive ones
-        too: down is down."""
+        too: down is down. The port stays ours until ``restart()`` (every connection is reset at
+        once), so that no other test's server, in this process or another one, can take it
+        meanwhile and receive this test's batches (or a leaked client's). ``hold=False`` frees
+        it: for a test that puts a server of its own on the port."""
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()
@@ -135,9 +140,20 @@ class OTLPReceiver:
                 sock.close()
             self._port = int(self._server.server_address[1])
             self._server = None
+            self._held = _hold(self._port) if hold else None
+
+    def close(self) -> None:
+        """Stop for good: also give the port back."""
+        self.stop()
+        if self._held is not None:
+            self._held.close()
+            self._held = None
 
     def restart(self) -> None:
         """Come back on the same port after ``stop()``."""
+        if self._held is not None:
+            self._held.close()
+            self._held = None
         self.start(self._port)
 
     @property
@@ -230,4 +246,43 @@ def running_receiver(**kwargs: Any) -> Iterator[OTLPReceiver]:
     try:
         yield receiver
     finally:
-        receiver.stop()
+        receiver.close()
+
+
+class _PortHold:
+    """Keeps a port while the receiver is down: a listening socket that resets every
+    connection at once, so a client fails at once (a transient error, as on a closed port) and
+    no other server can bind the port meanwhile."""
+
+    def __init__(self, sock: socket.socket) -> None:
+        self._sock = sock
+        self._thread = threading.Thread(target=self._reset_all, daemon=True)
+        self._thread.start()
+
+    def _reset_all(self) -> None:
+        while True:
+            try:
+                conn, _ = self._sock.accept()
+            except OSError:
+                return  # shut down by close()
+            conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            conn.close()
+
+    def close(self) -> None:
+        with contextlib.suppress(OSError):
+            self._sock.shutdown(socket.SHUT_RDWR)  # wakes the blocked accept() (Linux)
+        self._thread.join(5)
+        self._sock.close()
+
+
+def _hold(port: int) -> _PortHold | None:
+    """Hold ``port`` (``None`` if that is impossible: then it is merely free)."""
+    sock = socket.socket()
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind(("127.0.0.1", port))
+        sock.listen(128)
+    except OSError:
+        sock.close()
+        return None
+    return _PortHold(sock)
