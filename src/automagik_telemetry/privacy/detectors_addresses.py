@@ -192,6 +192,8 @@ comes before), ``cue`` (``address``: whatever street and number follow)."""
 for _kind, _phrases in (("type", _TYPES), ("french", _FRENCH_TYPES), ("cue", _CUE_PHRASES)):
     for _phrase in _phrases:
         _ANCHORS.setdefault(max(tokens(_phrase), key=len), []).append((_phrase, _kind))
+_ANCHOR_WORDS = frozenset(_ANCHORS)
+"""As a set: a set intersected with a dict walks the whole dict, with a set the smaller."""
 
 
 def _addresses(text: str) -> Iterator[Finding]:
@@ -202,7 +204,7 @@ def _addresses(text: str) -> Iterator[Finding]:
     low = lowered(text)
     words = tokens(low)
     found: list[Finding] = []
-    for word in words.intersection(_ANCHORS):
+    for word in words.intersection(_ANCHOR_WORDS):
         for phrase, kind in _ANCHORS[word]:
             for start in occurrences(low, phrase):
                 found += _address_at(text, start, phrase, kind)
@@ -276,7 +278,7 @@ def _suffix_addresses(text: str) -> Iterator[Finding]:
 
 
 def address_detector() -> Detector:
-    return Detector("address", _addresses, words=frozenset(_ANCHORS) | _KEY_WORDS)
+    return Detector("address", _addresses, words=_ANCHOR_WORDS | _KEY_WORDS)
 
 
 def suffix_address_detector() -> Detector:

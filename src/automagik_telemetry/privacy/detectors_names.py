@@ -44,7 +44,6 @@ _TITLE = (
 )
 
 
-_TITLE_RE = re.compile(_TITLE)
 _SALUTATIONS = (
     *("Dear", "Hi", "Hello", "Hey", "Greetings", "Thanks", "Thank you", "Cheers", "Hallo"),
     *("Liebe", "Lieber", "Sehr geehrte", "Sehr geehrter", "Guten Tag", "Bonjour", "Cher"),
@@ -92,11 +91,11 @@ _POST_NOMINAL = (
 """Degrees and generations written after a name (``Döring B.Eng.``); they stay in the text."""
 _AFTER_CUE = {
     # after a salutation: the name, then the end of the greeting
-    "a": _lazy(rf"[ ]+(?P<n>{_TITLE}{_NAME}){_POST_NOMINAL}(?=[ ]*(?:[,!:\n]|$|\u2014| -))"),
+    "a": _lazy(rf"[ ]+(?P<n>(?P<t>{_TITLE}){_NAME}){_POST_NOMINAL}(?=[ ]*(?:[,!:\n]|$|\u2014| -))"),
     # after a role: maybe a separator or a quote
-    "b": _lazy(rf"[ \t]*[:=]?[ \t]*[\"']?(?P<n>{_TITLE}{_NAME})"),
+    "b": _lazy(rf"[ \t]*[:=]?[ \t]*[\"']?(?P<n>(?P<t>{_TITLE}){_NAME})"),
     # after a label: a separator
-    "c": _lazy(rf"[ \t]*[:=][ \t]*[\"']?(?P<n>{_TITLE}{_NAME})"),
+    "c": _lazy(rf"[ \t]*[:=][ \t]*[\"']?(?P<n>(?P<t>{_TITLE}){_NAME})"),
 }
 _JSON_KEYS = (
     *("customer", "customer_name", "full_name", "fullname", "first_name", "firstname"),
@@ -107,7 +106,7 @@ _JSON_KEYS = (
 )
 _JSON_WORDS = frozenset(key.encode() for key in _JSON_KEYS)
 _JSON_NAME = _lazy(
-    rf"[\"'](?i:{'|'.join(_JSON_KEYS)})[\"'][ ]*[:=][ ]*[\"'](?P<n>{_TITLE}{_NAME})"
+    rf"[\"'](?i:{'|'.join(_JSON_KEYS)})[\"'][ ]*[:=][ ]*[\"'](?P<n>(?P<t>{_TITLE}){_NAME})"
     rf"{_POST_NOMINAL}[\"']"
 )
 _FIRST_NAME_AND_END = rf", (?P<first>{_WORD})(?: {_WORD})?(?=[ ]+[{_LO}]|[ ]*[.;:!?)]|[ ]*$)"
@@ -175,7 +174,9 @@ _NOT_LEXICON_NAMES = frozenset(
 """Given names and surnames of the census that are also places, months or common words
 (of prose and of logs): never taken as a name by the lexicon alone (``Paris, France``,
 ``May Day``, ``Status, Code returned``)."""
-_CUE_WORDS = frozenset(_CUES) | _JSON_WORDS
+_CUE_KEYS = frozenset(_CUES)
+"""As a set: a set intersected with a dict walks the whole dict, with a set the smaller."""
+_CUE_WORDS = _CUE_KEYS | _JSON_WORDS
 """The words one of which a cued name needs."""
 
 
@@ -203,13 +204,6 @@ def _fold(word: str) -> str:
     return unicodedata.normalize("NFKD", word).encode("ascii", "ignore").decode().lower()
 
 
-def _strip_title(start: int, value: str) -> tuple[int, str]:
-    """``value`` without a leading title (``Dr.``, ``paní``): the title stays in the text.
-    A title ends with a space and a name follows it, so it never takes the whole value."""
-    cut = len(value) - len(_TITLE_RE.sub("", value, count=1))
-    return start + cut, value[cut:]
-
-
 def _is_name(value: str) -> bool:
     words = value.split()
     return bool(words) and words[0].lower() not in _NOT_NAMES and value.lower() not in _NOT_NAMES
@@ -222,7 +216,7 @@ def _cued_names(text: str) -> Iterator[Finding]:
     words = tokens(low)
     found: list[Finding] = []
     labelled = ":" in text or "=" in text  # a label ("contact:") needs its separator
-    for word in words.intersection(_CUES):
+    for word in words.intersection(_CUE_KEYS):
         for phrase, kind in _CUES[word]:
             if kind == "c" and not labelled:
                 continue
@@ -237,9 +231,11 @@ def _cued_names(text: str) -> Iterator[Finding]:
 
 
 def _titled(match: re.Match[str]) -> Finding:
-    """The name (group ``n``) without its title; kind ``""`` when it is a known non-name."""
-    start, value = _strip_title(match.start("n"), match.group("n"))
-    return start, start + len(value), "name" if _is_name(value) else ""
+    """The name (group ``n``) without its title (group ``t``: ``Dr.``, ``paní``, which
+    stays in the text; it ends with a space and a name follows it, so it never takes the
+    whole name); kind ``""`` when it is a known non-name."""
+    start, end = match.end("t"), match.end("n")
+    return start, end, "name" if _is_name(match.string[start:end]) else ""
 
 
 def _lexicon_names(text: str) -> Iterator[Finding]:

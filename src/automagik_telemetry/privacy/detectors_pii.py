@@ -46,7 +46,9 @@ GENERIC_USERS: frozenset[str] = frozenset(
 _IBAN = re.compile(
     r"[A-Z](?<![A-Za-z0-9][A-Z])[A-Z][0-9]{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?"
 )
-_IBAN_HINT = re.compile(r"[A-Z][A-Z][0-9][0-9]")  # a country code and check digits
+_SHAPE_TABLE = bytes(65 if 65 <= b <= 90 else 48 if 48 <= b <= 57 else 32 for b in range(256))
+"""For ``bytes.translate``: upper-case ASCII letters become ``A``, digits ``0``, the rest a
+space."""
 _IPV6 = re.compile(r"[0-9A-Fa-f:](?<![\w:.][0-9A-Fa-f:])[0-9A-Fa-f.]*:[0-9A-Fa-f:.]*")
 
 
@@ -132,7 +134,7 @@ def pii_detectors(enabled: Collection[str]) -> list[Detector]:
             regex_finder(_HOME_WINDOWS, "user", _windows_user),
             triggers=(":\\users", ":\\\\users", ":/users"),
         ),
-        Detector("iban", regex_finder(_IBAN, "iban", _iban), min_digits=10, probe=_IBAN_HINT),
+        Detector("iban", regex_finder(_IBAN, "iban", _iban), min_digits=10, gate=_iban_hint),
         Detector("ip", regex_finder(_IPV6, "ip", _ipv6), gate=_ipv6_shaped),
     ]
     chosen = [detector for detector in detectors if detector.name in enabled]
@@ -148,6 +150,12 @@ def pii_detectors(enabled: Collection[str]) -> list[Detector]:
         *name_detectors(),
     ]
     return chosen + [detector for detector in people if detector.name in enabled]
+
+
+def _iban_hint(text: str) -> bool:
+    """Two upper-case letters and two digits in a row (a country code and check digits):
+    two C-level byte operations and a substring test, half what a regex search costs."""
+    return b"AA00" in text.encode("utf-8", "surrogatepass").translate(_SHAPE_TABLE)
 
 
 def _ipv6_shaped(text: str) -> bool:
