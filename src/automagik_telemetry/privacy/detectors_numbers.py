@@ -171,7 +171,7 @@ def _phone(match: re.Match[str], text: str) -> Span | None:
     if value.startswith("(") and ")" not in value:
         start += 1  # "(415 555-2671": the bracket belongs to the text around
         value = value[1:]
-    if not 8 <= sum(char.isdigit() for char in value) <= 15:
+    if not 8 <= count_digits(value) <= 15:
         return None  # E.164 numbers have at most 15 digits; fewer than 8 is not a phone
     if not boundary_before(text, start, "+" + _EDGE):
         return None
