@@ -68,10 +68,14 @@ class Detector:
     min_digits: int = 0
     """Fewer ASCII digits in the text than this: cannot match."""
     gate: Callable[[str], bool] | None = None
-    """A cheap check for conditions the fields above cannot express."""
+    """A cheap check for conditions the fields above cannot express. It must answer alike
+    for texts that differ only in which ASCII digits they hold (test digits as a class,
+    never their values): the scanner remembers its choice per shape of text (digits made
+    ``0``). ``tests/privacy/test_shapes.py`` checks this for every built-in detector."""
     probe: re.Pattern[str] | None = None
     """A regex that must ``search`` successfully before ``find`` runs: one C-level call
-    that rules out most strings without any Python-level work."""
+    that rules out most strings without any Python-level work. Blind to digits' values,
+    like ``gate``."""
     words: frozenset[bytes] = frozenset()
     """Whole words (lower case, UTF-8; see :func:`tokens`), one of which must occur in the
     text (none: no word needed). Hundreds of words cost one set intersection, where as

@@ -105,10 +105,14 @@ _AFTER_TYPE = _lazy(
     rf"[ ]*(?=(?:[\w'’.-]+[ ]+){{0,4}}[{_UP}])(?:[\w'’.-]+[ ]+){{0,4}}?[\w'’.-]+,?[ ]*"
     r"(?:(?:n[º°o]?\.?|nr\.?|д\.)[ ]*)?\d{1,5}[a-zA-Z]?(?:/\d{1,4})?\b"
 )
+_SLASH_NUMBER = rf"\b[{_UP}][{_LO}]+[ ]+\d{{1,4}}/\d{{1,4}}[a-z]?\b"
 _ADDRESS_SLASH = re.compile(
     # Czech/Slovak numbering without a street word: Vodičkova 681/14 (not "Support 24/7")
-    rf"\b[{_UP}][{_LO}]+[ ]+(?!24/7\b|24/365\b)\d{{1,4}}/\d{{1,4}}[a-z]?\b"
+    _SLASH_NUMBER.replace("[ ]+", "[ ]+(?!24/7\\b|24/365\\b)")
 )
+_SLASH_PROBE = re.compile(_SLASH_NUMBER)
+"""The probe leaves out the digits' values (``24/7``): a probe must answer alike for texts
+that differ only in their digits (the scanner remembers its choice by that shape)."""
 _CUE_PHRASES = (
     *("address", "ship to", "shipped to", "deliver to", "delivery to", "adresse", "adresa"),
     *("dirección", "direccion", "indirizzo", "endereço", "endereco", "adres"),
@@ -297,7 +301,7 @@ def slash_address_detector() -> Detector:
     """``Vodičkova 681/14``: Czech and Slovak house numbers, without a street word."""
     return Detector(
         "address", regex_finder(_ADDRESS_SLASH, "address"), min_digits=2,
-        gate=_digit_slash, probe=_ADDRESS_SLASH,
+        gate=_digit_slash, probe=_SLASH_PROBE,
     )  # fmt: skip
 
 

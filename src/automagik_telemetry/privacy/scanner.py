@@ -41,7 +41,8 @@ Counts = dict[str, int]
 
 
 class TextScanner:
-    """Finds and replaces sensitive values in one string. Stateless and thread-safe."""
+    """Finds and replaces sensitive values in one string. Thread-safe: its only state is a
+    bounded memory of which detectors each shape of text needs (see :meth:`selected`)."""
 
     def __init__(
         self,
@@ -59,26 +60,34 @@ class TextScanner:
         self._by_trigger: dict[str, int] = {}  # found by a regex anywhere in the text
         self._by_word: dict[bytes, int] = {}  # a word of the text
         self._by_head: dict[bytes, int] = {}  # the first 4 bytes of a word of the text
+        self._by_digits: dict[str, int] = {}  # literals with digits: looked for in every text
         self._always = 0
         for index, detector in enumerate(self.detectors):
             bit = 1 << index
             for trigger in detector.triggers:
                 where, key = _trigger_key(trigger, detector.inner)
-                if where == "head":
+                if _has_digit(trigger):
+                    self._by_digits[trigger] = self._by_digits.get(trigger, 0) | bit
+                elif where == "head":
                     self._by_head[key] = self._by_head.get(key, 0) | bit
                 else:
                     self._by_trigger[trigger] = self._by_trigger.get(trigger, 0) | bit
             for word in detector.words:
-                self._by_word[word] = self._by_word.get(word, 0) | bit
+                if _has_digit(literal := word.decode("utf-8", "surrogatepass")):
+                    self._by_digits[literal] = self._by_digits.get(literal, 0) | bit
+                else:
+                    self._by_word[word] = self._by_word.get(word, 0) | bit
             if not detector.triggers and not detector.words:
                 self._always |= bit
         self._plan = {
-            1 << index: (detector.min_digits, detector.gate, detector.probe, detector)
+            1 << index: (detector.min_digits, detector.gate, detector.probe)
             for index, detector in enumerate(self.detectors)
         }
         self._words = frozenset(self._by_word)
         self._heads = frozenset(self._by_head)
         self._hints: re.Pattern[str] | None = None  # compiled on first use: _hint_pattern
+        self._digit_hints: re.Pattern[str] | None = None
+        self._by_shape: dict[bytes, tuple[int, int]] = {}  # see selected()
         # Shorter than the shortest possible built-in finding (an IPv6 address like "1::"):
         # nothing to do at all. User patterns may match anything.
         self._min_length = 1 if extra_patterns else 3
@@ -95,7 +104,51 @@ class TextScanner:
         Gates are judged once, on the original text. A replacement never creates anything a
         later detector should find (placeholders hold no digits and no sensitive data), so
         at worst a detector selected on the original runs and finds nothing.
+
+        The choice is remembered by the text's *shape* (the text with every ASCII digit
+        made ``0``): telemetry's unique values are mostly a few templates with different
+        numbers in them (``/orders/5512/items``, ``job 8812 took 31 ms``), and what the
+        choice depends on is the same for every value of one shape. That holds because
+        every trigger and word the shapes stand for is free of digits (those with digits,
+        like ``sq0`` or ``address_line1``, are looked for in each text), and every gate and
+        probe gives the same answer for texts that differ only in their digits (a digit
+        count, ``[0-9]`` classes; pinned by a test for every built-in detector). So a
+        value of a known shape costs a byte translation and a dict look-up instead of
+        the word split, the trigger regex and the gates; the detectors still run on the
+        value itself.
         """
+        shape = None
+        if len(text) <= _MAX_SHAPED:
+            shape = text.encode("utf-8", "surrogatepass").translate(_DIGITS_AS_ZERO)
+            known = self._by_shape.get(shape)
+        else:
+            known = None
+        if known is None:
+            flagged = self._flagged(text)
+            known = (flagged, self._gated(text, flagged))
+            if shape is not None:
+                if len(self._by_shape) >= _MAX_SHAPES:
+                    self._by_shape.clear()
+                self._by_shape[shape] = known
+        flagged, chosen = known
+        if self._by_digits:
+            more = 0
+            for literal in (self._digit_hints or self._digit_pattern()).findall(lowered(text)):
+                more |= self._by_digits[literal]
+            more &= ~flagged  # a gate already judged for this shape says the same again
+            if more:
+                chosen |= self._gated(text, more)
+        detectors = self.detectors
+        found = []
+        while chosen:  # lowest set bit first: detectors come out in order
+            bit = chosen & -chosen
+            chosen ^= bit
+            found.append(detectors[bit.bit_length() - 1])
+        return found
+
+    def _flagged(self, text: str) -> int:
+        """The detectors one of whose digit-free triggers or words occurs in ``text`` (and
+        those that need none)."""
         mask = self._always
         if self._by_trigger or self._words or self._heads:
             low = lowered(text)
@@ -108,20 +161,30 @@ class TextScanner:
             if self._heads:
                 for head in self._heads.intersection(map(_HEAD, words)):
                     mask |= self._by_head[head]
+        return mask
+
+    def _gated(self, text: str, mask: int) -> int:
+        """Those of ``mask`` whose digit count, gate and probe pass on ``text``."""
         digits = count_digits(text)
-        chosen = []
+        chosen = 0
         plan = self._plan
         while mask:  # only the detectors flagged: one whose words are absent costs nothing
-            bit = mask & -mask  # lowest set bit: detectors come out in order
+            bit = mask & -mask
             mask ^= bit
-            fewest, gate, probe, detector = plan[bit]
+            fewest, gate, probe = plan[bit]
             if (
                 digits >= fewest
                 and (gate is None or gate(text))
                 and (probe is None or probe.search(text) is not None)
             ):
-                chosen.append(detector)
+                chosen |= bit
         return chosen
+
+    def _digit_pattern(self) -> re.Pattern[str]:
+        """The literals with digits (``sq0``, ``%40``, ``address_line1``) as one regex,
+        compiled on first use."""
+        self._digit_hints = re.compile(trie(self._by_digits))
+        return self._digit_hints
 
     def _hint_pattern(self) -> re.Pattern[str]:
         """The triggers that are not whole words (``password`` in ``db_password``, ``@``,
@@ -218,6 +281,16 @@ class TextScanner:
         if keep and kept is not None:
             kept.add((kind, value))
         return keep
+
+
+_MAX_SHAPED = 2048
+"""Longer texts are not remembered by shape (memory: at most ``_MAX_SHAPES`` keys this long)."""
+_MAX_SHAPES = 1024
+_DIGITS_AS_ZERO = bytes.maketrans(b"123456789", b"000000000")
+
+
+def _has_digit(literal: str) -> bool:
+    return any(char in "0123456789" for char in literal)
 
 
 _HEAD = operator.itemgetter(slice(0, 4))
