@@ -87,7 +87,7 @@ def child_ours(count: int, *, scrub: bool = True) -> dict[str, float]:
     # import, ~0.1 s: the cost of this reader, not of storing the rows.
     from chdb import _chdb
 
-    reader = _chdb.connect(store)
+    reader = _chdb.connect(store)  # type: ignore[attr-defined]
     while int(reader.query("SELECT count() FROM default.otel_traces", "CSV").bytes()) < count:
         time.sleep(0.005)
     end = time.perf_counter()
@@ -203,12 +203,16 @@ def _free_port() -> int:
 
 
 def run_child(kind: str, count: int, port: int, extra: Sequence[str] = ()) -> dict[str, float]:
+    arguments = ("--child", kind, "--spans", str(count), "--port", str(port), *extra)
+    return run_script(__file__, arguments)
+
+
+def run_script(script: str, arguments: Sequence[str]) -> dict[str, float]:
+    """``script`` in a fresh interpreter, without our or OTel's settings from the environment;
+    the JSON object on its last line of output."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AUTOMAGIK_", "OTEL_"))}
     result = subprocess.run(
-        [
-            *(sys.executable, __file__, "--child", kind),
-            *("--spans", str(count), "--port", str(port), *extra),
-        ],
+        [sys.executable, script, *arguments],
         capture_output=True,
         text=True,
         check=True,
