@@ -34,6 +34,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -61,11 +62,14 @@ def user_program(count: int) -> float:
     return time.perf_counter() - start
 
 
-def child_ours(count: int) -> dict[str, float]:
+def child_ours(count: int, *, scrub: bool = True) -> dict[str, float]:
     from automagik_telemetry import configure_automagik
 
     store = tempfile.mkdtemp(prefix="bench-program-")
     begin = time.perf_counter()
+    spooled = _count_spooled_batches()
+    if not scrub:
+        _skip_scrubbing()
     handle = configure_automagik(
         enabled=True,
         service_name="bench-app",
@@ -73,19 +77,57 @@ def child_ours(count: int) -> dict[str, float]:
         clickhouse_url=f"chdb://{store}",
         spool_dir=Path(store) / "spool",
     )
+    configured = time.perf_counter() - begin
     app = user_program(count)
+    loop_end = time.perf_counter()
     handle.force_flush(120)
-    # A SELECT on the store, through chDB's own connection (already loaded by the exporter;
-    # clickhouse-connect's client would add its own import, ~0.3 s, to our side of the clock).
-    import chdb
+    # A SELECT on the store, through chDB's engine connection, the one the exporter uses (already
+    # loaded: the reader costs nothing of its own). clickhouse-connect's client would add its
+    # import, ~0.3 s, to our side of the clock, and ``chdb.connect``'s wrapper its pyarrow
+    # import, ~0.1 s: the cost of this reader, not of storing the rows.
+    from chdb import _chdb
 
-    reader = chdb.connect(store)
+    reader = _chdb.connect(store)  # type: ignore[attr-defined]
     while int(reader.query("SELECT count() FROM default.otel_traces", "CSV").bytes()) < count:
         time.sleep(0.005)
-    total = time.perf_counter() - begin
+    end = time.perf_counter()
     cpu = time.process_time()
     handle.shutdown()
-    return {"total": total, "app": app, "cpu": cpu}
+    return {
+        "total": end - begin,
+        "app": app,
+        "cpu": cpu,
+        "configure": configured,
+        "after": end - loop_end,
+        "spooled": len(spooled),
+    }
+
+
+def _count_spooled_batches() -> list[str]:
+    """Diagnosis: the batches that went to the spool instead of straight to the store (each
+    costs an OTLP encoding, a file, a protobuf decoding and the slower row path)."""
+    from automagik_telemetry.spool.spool import Spool
+
+    spooled: list[str] = []
+    put = Spool.put
+
+    def counting(self: Spool, signal: str, payload: bytes) -> bool:
+        spooled.append(signal)
+        return put(self, signal, payload)
+
+    Spool.put = counting  # type: ignore[method-assign]
+    return spooled
+
+
+def _skip_scrubbing() -> None:
+    """Diagnosis only (``--diagnose-without-scrubbing``): spans go to the queue unscrubbed, to
+    show the privacy engine's share of the time. Never a figure to quote as ours."""
+    from automagik_telemetry.privacy.spans import PrivacySpanProcessor
+
+    def unscrubbed(self: PrivacySpanProcessor, span: Any) -> None:
+        self.next_processor.on_end(span)
+
+    PrivacySpanProcessor.on_end = unscrubbed  # type: ignore[method-assign]
 
 
 def child_stock(count: int, port: int) -> dict[str, float]:
@@ -160,10 +202,17 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def run_child(kind: str, count: int, port: int) -> dict[str, float]:
+def run_child(kind: str, count: int, port: int, extra: Sequence[str] = ()) -> dict[str, float]:
+    arguments = ("--child", kind, "--spans", str(count), "--port", str(port), *extra)
+    return run_script(__file__, arguments)
+
+
+def run_script(script: str, arguments: Sequence[str]) -> dict[str, float]:
+    """``script`` in a fresh interpreter, without our or OTel's settings from the environment;
+    the JSON object on its last line of output."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AUTOMAGIK_", "OTEL_"))}
     result = subprocess.run(
-        [sys.executable, __file__, "--child", kind, "--spans", str(count), "--port", str(port)],
+        [sys.executable, script, *arguments],
         capture_output=True,
         text=True,
         check=True,
@@ -173,7 +222,7 @@ def run_child(kind: str, count: int, port: int) -> dict[str, float]:
     return dict(json.loads(result.stdout.strip().splitlines()[-1]))
 
 
-def measure(count: int, rounds: int) -> dict[str, Any]:
+def measure(count: int, rounds: int, *, scrub: bool = True) -> dict[str, Any]:
     """Interleaved fresh-interpreter runs; the per-round ratios and their median."""
     port = _free_port()
     receiver = subprocess.Popen([sys.executable, __file__, "--serve", str(port)])
@@ -193,16 +242,21 @@ def measure(count: int, rounds: int) -> dict[str, Any]:
             times: dict[str, dict[str, float]] = {}
             for kind in order:
                 _received_reset(port)
-                times[kind] = run_child(kind, count, port)
+                extra = () if scrub or kind == "stock" else ("--diagnose-without-scrubbing",)
+                times[kind] = run_child(kind, count, port, extra)
             ratio = times["stock"]["total"] / times["ours"]["total"]
             ratios.append(ratio)
             ours_app_share.append(times["ours"]["app"] / times["ours"]["total"])
             cpu_ratios.append(times["stock"]["cpu"] / times["ours"]["cpu"])
+            ours = times["ours"]
             print(
                 f"  round {round_ + 1}: stock {times['stock']['total']:.2f} s "
                 f"(app loop {times['stock']['app']:.2f} s, CPU {times['stock']['cpu']:.2f} s), "
                 f"ours {times['ours']['total']:.2f} s (app loop {times['ours']['app']:.2f} s, "
-                f"CPU {times['ours']['cpu']:.2f} s): {ratio:.2f}x",
+                f"CPU {times['ours']['cpu']:.2f} s): {ratio:.2f}x\n"
+                f"           ours: configure {ours['configure']:.2f} s, after the loop until "
+                f"the rows are visible {ours['after']:.2f} s, batches spooled "
+                f"{ours['spooled']:.0f}",
                 flush=True,
             )
         return {
@@ -228,18 +282,27 @@ def main() -> int:
     parser.add_argument("--child", choices=("ours", "stock"))
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--serve", type=int)
+    parser.add_argument(
+        "--diagnose-without-scrubbing",
+        action="store_true",
+        help="diagnosis only: our spans skip the privacy engine, to show its share of the time "
+        "(never a figure to quote: the package always scrubs)",
+    )
     args = parser.parse_args()
+    scrub = not args.diagnose_without_scrubbing
     if args.serve:
         serve(args.serve)
         return 0
     if args.child == "ours":
-        print(json.dumps(child_ours(args.spans)))
+        print(json.dumps(child_ours(args.spans, scrub=scrub)))
         return 0
     if args.child == "stock":
         print(json.dumps(child_stock(args.spans, args.port)))
         return 0
     print(f"{args.spans:,} spans from a user's program, end to end ({args.rounds} rounds)")
-    result = measure(args.spans, args.rounds)
+    if not scrub:
+        print("DIAGNOSIS ONLY: our spans are NOT scrubbed in this run (privacy's share)")
+    result = measure(args.spans, args.rounds, scrub=scrub)
     print(
         f"ratio stock/ours: median {result['median']:.2f}x "
         f"(min {min(result['ratios']):.2f}x, max {max(result['ratios']):.2f}x); "

@@ -113,3 +113,28 @@ def test_memoized_strings_are_the_same_bytes_and_the_memo_stays_bounded() -> Non
         unique = [f"/api/v1/tasks/{block}-{n}" for n in range(2048)]
         assert native.encode_repeated(unique) == native.encode_strings(unique)
     assert len(native._MEMO) <= native._MEMO_LIMIT + 2048
+
+
+def test_values_seen_once_do_not_crowd_the_repeated_ones_out_of_the_memo() -> None:
+    """A column of unique values (URLs with ids) beside repeated ones: each block's bytes are
+    the plain encoder's, the repeated value stays memoized and the unique ones are not kept, so
+    they never fill the memo and have it cleared."""
+    from automagik_telemetry.exporters.clickhouse import native
+
+    native._MEMO.clear()
+    for block in range(10):
+        urls = [f"https://forge.example.com/api/v1/tasks/{block}-{n}" for n in range(1000)]
+        column = [value for url in urls for value in (url, "GET")]
+        assert native.encode_repeated(column) == native.encode_strings(column)
+        assert set(native._MEMO) == {"GET"}
+
+
+def test_the_memo_of_repeated_values_starts_over_past_its_limit() -> None:
+    from automagik_telemetry.exporters.clickhouse import native
+
+    native._MEMO.clear()
+    for block in range(3):
+        column = [f"/api/v1/tasks/{block}-{n}" for n in range(3000)] * 2  # each value twice
+        assert native.encode_repeated(column) == native.encode_strings(column)
+        assert len(native._MEMO) <= native._MEMO_LIMIT + 3000
+    assert len(native._MEMO) == 3000  # the third block found it full: only its own values

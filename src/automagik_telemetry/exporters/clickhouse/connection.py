@@ -217,11 +217,9 @@ class _ChdbStore:
     for concurrent calls, and clickhouse-connect's client serializes them the same way)."""
 
     def __init__(self, path: str) -> None:
-        import chdb
-
         self._lock = threading.Lock()
         try:
-            self._connection: Any = chdb.connect(os.path.realpath(path))  # type: ignore[no-untyped-call]
+            self._connection: Any = _engine_connect()(os.path.realpath(path))
         except RuntimeError as error:  # the engine's own reason, with what we were doing
             raise EmbeddedQueryError(f"cannot open the chdb engine at {path}: {error}") from None
 
@@ -254,6 +252,20 @@ class _ChdbStore:
             connection, self._connection = self._connection, None
         if connection is not None:
             connection.close()
+
+
+def _engine_connect() -> Callable[[str], Any]:
+    """chDB's engine connection class (``chdb._chdb.connect``: ``query(sql, format)``,
+    ``close()``, errors as ``RuntimeError``), which ``chdb.connect`` wraps.
+
+    The wrapper's module imports pyarrow when it is installed (it is, with chDB): ~0.1 s, most
+    of it holding the GIL, on the start-up thread while the app makes its first spans, for
+    Arrow results we never ask for. The wrapper adds nothing else our plain SQL-in, text-out
+    calls use. Should a chDB release move the class, the public ``chdb.connect`` is used."""
+    import chdb
+
+    engine = getattr(getattr(chdb, "_chdb", None), "connect", None)
+    return engine if callable(engine) else chdb.connect
 
 
 def _literal(value: object) -> str:

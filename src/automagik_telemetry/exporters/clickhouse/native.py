@@ -15,7 +15,10 @@ created by this package, the collector or older variants alike.
 from __future__ import annotations
 
 import struct
+from collections import Counter
 from collections.abc import Sequence
+from itertools import compress, repeat
+from operator import is_
 
 __all__ = ["NativeBlock", "encode_repeated", "encode_strings", "pack", "varint"]
 
@@ -81,24 +84,28 @@ def encode_repeated(values: Sequence[str]) -> bytes:
     status codes, attribute keys and most attribute values): each distinct value is encoded
     once and its bytes reused, across blocks, so a row costs one dict lookup (C-level ``map``)
     instead of an encode, a prefix lookup and an interleave; the bytes are those of
-    ``encode_strings``. The values not in the memo are encoded once each, together. The memo
-    is shared by the exporters' threads (dict operations are atomic), keeps only short values
-    and starts over past ``_MEMO_LIMIT`` of them: at most ~1.5 MB, and a column that does not
-    repeat costs a little, never unbounded memory."""
+    ``encode_strings``. The values not in the memo are encoded once each, together, and kept
+    if they repeat within the column. The memo is shared by the exporters' threads (dict
+    operations are atomic), keeps only short values and starts over past ``_MEMO_LIMIT`` of
+    them: at most ~1.5 MB, and a column that does not repeat costs a little, never unbounded
+    memory."""
     memo = _MEMO
     parts = list(map(memo.get, values))
     if None not in parts:
         return b"".join(parts)  # type: ignore[arg-type]
     if len(memo) > _MEMO_LIMIT:
         memo.clear()
-    missing = list(
-        dict.fromkeys([value for value, part in zip(values, parts, strict=True) if part is None])
-    )
+    counts = Counter(compress(values, map(is_, parts, repeat(None))))
+    missing = list(counts)
     fresh = dict(zip(missing, map(bytes.__add__, *_utf8(missing)), strict=True))
-    memo.update([pair for pair in fresh.items() if len(pair[0]) <= _MEMO_LONGEST])
-    return b"".join(
-        [fresh[value] if part is None else part for value, part in zip(values, parts, strict=True)]
+    # Kept: values seen twice or more in this column. One seen once (a URL with an id, a
+    # trace's own name) would only push the memo to its limit and have it cleared, with every
+    # repeated value in it, at the next block.
+    memo.update(
+        [pair for pair in fresh.items() if counts[pair[0]] > 1 and len(pair[0]) <= _MEMO_LONGEST]
     )
+    # a miss's fresh bytes, else the part the memo gave (another thread may clear it meanwhile)
+    return b"".join(map(fresh.get, values, parts))  # type: ignore[arg-type]
 
 
 def pack(type_name: str, numbers: Sequence[Number]) -> bytes:
