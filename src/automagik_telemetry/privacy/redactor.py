@@ -92,6 +92,9 @@ class Redactor:
         """The cached rule for a key (``None``: not seen yet). For hot paths, like
         ``lookup``."""
         self._secret_names: dict[str, bool] = {}
+        self.scan_new = self._scan_and_remember
+        """The scan of a string that ``lookup`` did not know, remembered (the same value
+        as ``lookup`` returns from then on). For hot paths, like ``lookup``."""
 
     # -- public API ---------------------------------------------------------------------------
 

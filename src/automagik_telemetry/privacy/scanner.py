@@ -87,7 +87,11 @@ class TextScanner:
         self._heads = frozenset(self._by_head)
         self._hints: re.Pattern[str] | None = None  # compiled on first use: _hint_pattern
         self._digit_hints: re.Pattern[str] | None = None
-        self._by_shape: dict[bytes, tuple[int, int]] = {}  # see selected()
+        self._by_shape: dict[bytes, tuple[int, int, bool]] = {}  # see selected()
+        self._digit_shapes = tuple(
+            literal.encode("utf-8", "surrogatepass").translate(_DIGITS_AS_ZERO)
+            for literal in self._by_digits
+        )
         # Shorter than the shortest possible built-in finding (an IPv6 address like "1::"):
         # nothing to do at all. User patterns may match anything.
         self._min_length = 1 if extra_patterns else 3
@@ -125,13 +129,13 @@ class TextScanner:
             known = None
         if known is None:
             flagged = self._flagged(text)
-            known = (flagged, self._gated(text, flagged))
+            known = (flagged, self._gated(text, flagged), self._may_hold_digit_literals(shape))
             if shape is not None:
                 if len(self._by_shape) >= _MAX_SHAPES:
                     self._by_shape.clear()
                 self._by_shape[shape] = known
-        flagged, chosen = known
-        if self._by_digits:
+        flagged, chosen, literals = known
+        if literals:
             more = 0
             for literal in (self._digit_hints or self._digit_pattern()).findall(lowered(text)):
                 more |= self._by_digits[literal]
@@ -145,6 +149,17 @@ class TextScanner:
             chosen ^= bit
             found.append(detectors[bit.bit_length() - 1])
         return found
+
+    def _may_hold_digit_literals(self, shape: bytes | None) -> bool:
+        """Whether a text of this shape may hold one of the literals with digits: their
+        shapes are looked for in the lower-cased shape (exact for ASCII text; any other
+        text, or one too long to have a shape, is searched every time)."""
+        if not self._by_digits:
+            return False
+        if shape is None or not shape.isascii():
+            return True
+        low = shape.lower()
+        return any(literal in low for literal in self._digit_shapes)
 
     def _flagged(self, text: str) -> int:
         """The detectors one of whose digit-free triggers or words occurs in ``text`` (and

@@ -193,7 +193,8 @@ def redact_span(span: ReadableSpan, redactor: Redactor, resources: ResourceCache
 
 def _fast_path(span: ReadableSpan, redactor: Redactor, resources: ResourceCache) -> Any:
     """``redact_span`` for the common case, written out for speed: an SDK span whose name
-    and attribute values have been seen before, with no events, links or status message.
+    has been seen before, with plain keys, string or number values (those not seen before
+    are scanned here) and no events, links or status message.
     Returns the span, a scrubbed copy, or ``None`` when anything is unusual (then the
     general path runs). Half the cost of the general path, on the app's thread."""
     if not _FAST or type(span) is not ReadableSpan:
@@ -214,6 +215,7 @@ def _fast_path(span: ReadableSpan, redactor: Redactor, resources: ResourceCache)
     lookup = redactor.lookup
     if lookup(state["_name"]) is not CLEAN:
         return None
+    scan = redactor.scan_new
     resource, scrubbed_resource = resources.last
     if resource is not state["_resource"]:
         return None
@@ -228,10 +230,10 @@ def _fast_path(span: ReadableSpan, redactor: Redactor, resources: ResourceCache)
         kind = type(value)
         if kind is str:
             hit = lookup(value)
+            if hit is None:  # a value not seen yet (a unique URL): scanned here, not again
+                hit = scan(value)
             if hit is CLEAN:
                 continue
-            if hit is None:
-                return None
             if changed is None:
                 changed = dict(raw)
                 single = hit
