@@ -5,7 +5,8 @@ Sources: Faker (test data only, 13 locales: names, street addresses, phone numbe
 cards, SSNs, CPFs, IPs), vendor key shapes built here (random bodies, GitHub/npm with their
 CRC32), and hand-written hard negatives (dates in every layout, versions, ids, hashes,
 product and city names, Title Case headlines). The privacy engine's name lexicon comes from
-the US Census lists, not from Faker, so this is not the engine grading its own word list.
+official name statistics (censuses and population registers), not from Faker, so this is
+not the engine grading its own word list.
 
 Deterministic: the same seed gives the same corpus. ``build()`` returns
 ``(sensitive, harmless)``: sensitive items are ``(category, text, secrets)``, where every

@@ -17,18 +17,16 @@ meant:
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterator
-from functools import lru_cache
-from importlib import resources
 
 from .detector import Detector, Finding, lowered, occurrences, tokens
 from .letters import LOWER as _LO
 from .letters import UPPER as _UP
 from .letters import lazy as _lazy
 from .letters import merge, quoted_keys
+from .names_lexicon import NOT_LEXICON_NAMES, fold, is_surname_shaped, lexicon
 
-__all__ = ["lexicon", "name_detectors"]
+__all__ = ["fold", "lexicon", "name_detectors"]
 
 _WORD = rf"[{_UP}][{_LO}'’]+(?:-(?:[{_UP}][{_LO}]+|van|von|de|der|den|het|la|le|da|di|du))?"
 """A capitalised name word, maybe double-barrelled (``Smith-Jones``, ``Spaendonck-van``)."""
@@ -109,13 +107,14 @@ _JSON_NAME = _lazy(
     rf"[\"'](?i:{'|'.join(_JSON_KEYS)})[\"'][ ]*[:=][ ]*[\"'](?P<n>(?P<t>{_TITLE}){_NAME})"
     rf"{_POST_NOMINAL}[\"']"
 )
-_FIRST_NAME_AND_END = rf", (?P<first>{_WORD})(?: {_WORD})?(?=[ ]+[{_LO}]|[ ]*[.;:!?)]|[ ]*$)"
+_FIRST_NAME_AND_END = rf", (?P<first>{_WORD})(?: {_WORD})?(?=[ ]+[{_LO}]|[ ]*[.;:!?)\"']|[ ]*$)"
 _LAST_FIRST = re.compile(
-    rf"(?P<last>[{_UP}](?<![\w,] [{_UP}])[{_LO}'’]+(?:-[{_UP}][{_LO}]+)?){_FIRST_NAME_AND_END}"
+    rf"(?P<last>[{_UP}](?<!, [{_UP}])[{_LO}'’]+(?:-[{_UP}][{_LO}]+)?){_FIRST_NAME_AND_END}"
 )
 """``Smith, John requested…``: not inside a list of capitalised words (``Paris, Rome,
-Berlin``), and followed by a lower-case word, punctuation or the end. The pattern starts
-with a capital letter, so the regex engine skips to capitals without trying each position."""
+Berlin``), and followed by a lower-case word, punctuation, a quote or the end. The pattern
+starts with a capital letter, so the regex engine skips to capitals without trying each
+position."""
 _PARTICLE_LAST_FIRST = re.compile(
     rf"(?<![\w,] )\b{_PARTICLE} (?P<last>{_WORD}){_FIRST_NAME_AND_END}"
 )
@@ -126,6 +125,21 @@ _PARTICLE_WORDS = frozenset(
 _LOWER_NEXT = re.compile(rf"[ ]+[{_LO}]{{2,}}")
 _FIRST_LAST = re.compile(rf"[ ]+(?P<first>{_WORD})[ ]+(?P<last>{_WORD})\b")
 """After a preposition: `` John Smith``."""
+_OPENING = rf"[{_UP}](?<!\w[{_UP}])(?<![{_LO}] [{_UP}])"
+"""A capital that opens a clause: at the start, after punctuation, a quote or a bracket,
+or after a log prefix (``INFO``, a timestamp); not after a lower-case word, where a name
+needs a cue or a preposition (``customer Maria Silva`` is a label without its colon).
+It starts with the capital, so the regex engine skips to capitals."""
+_BARE_END = rf"(?=[ ]+[{_LO}]|[ ]*[.,;:!?)\"']|[ ]*$)"
+_BARE_PAIR = re.compile(rf"(?P<first>{_OPENING}[{_LO}]+)[ ](?P<last>{_WORD}){_BARE_END}")
+"""``Jana Nováková logged in``: two capitalised words opening a clause, then a lower-case
+word, punctuation or the end (not a Title Case run: ``Quarterly Results Beat``)."""
+_CYRILLIC_PAIR = re.compile(rf"(?P<first>[А-ЯЁ][а-яё]+)[ ](?P<last>[А-ЯЁ][а-яё]+){_BARE_END}")
+"""``встреча с Сергей Иванов``: in Cyrillic anywhere, as the surname's ending decides."""
+_CYRILLIC = re.compile("[а-яё]")
+_VOWELS = frozenset("aeiouy")
+"""Last letters of a folded given name that no list knows (``Raffaellino``, ``Dušan``
+does not pass)."""
 _PREPOSITIONS = ("by", "for", "with", "from", "to", "and", "von", "par", "por", "da", "od", "от")
 _PREPOSITION_WORDS = frozenset(word.encode() for word in _PREPOSITIONS)
 _COMMA_CAPITAL = re.compile(rf", [{_UP}]")
@@ -140,68 +154,18 @@ _NOT_NAMES = frozenset(
         "again", "everybody", "developer", "developers", "hiring", "mr", "mrs", "ms", "dr",
     }
 )  # fmt: skip
-_NOT_LEXICON_NAMES = frozenset(
-    {
-        "paris", "london", "berlin", "madrid", "rome", "roma", "milan", "milano", "lisbon",
-        "prague", "warsaw", "moscow", "vienna", "sydney", "austin", "dallas", "houston",
-        "phoenix", "denver", "jackson", "orlando", "florence", "georgia", "virginia",
-        "carolina", "dakota", "chelsea", "victoria", "columbia", "jordan", "israel", "china",
-        "india", "kenya", "chad", "cuba", "peru", "france", "washington", "lincoln",
-        "january", "february", "march", "april", "may", "june", "july", "august",
-        "september", "october", "november", "december", "monday", "tuesday", "wednesday",
-        "thursday", "friday", "saturday", "sunday", "will", "grace", "hope", "faith", "joy",
-        "rose", "summer", "winter", "autumn", "dawn", "art", "bill", "mark", "pat", "sue",
-        "guy", "max", "rich", "frank", "chase", "page", "sky", "star", "king", "young",
-        "long", "street", "main", "park", "hill", "lake", "river", "north", "south", "east",
-        "west", "new", "city", "sale", "day", "price", "case", "story", "major", "early",
-        "germany", "spain", "italy", "poland", "russia", "denmark", "sweden", "norway",
-        "austria", "belgium", "portugal", "brazil", "mexico", "canada", "japan", "ireland",
-        "england", "scotland", "wales", "texas", "california", "florida", "ohio", "oregon",
-        "nevada", "arizona", "utah", "york", "boston", "chicago", "seattle", "atlanta",
-        "hello", "world", "warning", "error", "note", "yes", "no", "ok", "okay", "please",
-        "however", "also", "then", "well", "now", "today", "tomorrow", "thanks", "sorry",
-        "attention", "update", "info", "debug", "notice", "success", "done", "failed",
-        # words of logs and records: "Status, Code returned 500" is no "Last, First"
-        "status", "code", "state", "result", "response", "request", "reply", "message",
-        "value", "type", "kind", "level", "mode", "data", "item", "items", "order",
-        "event", "events", "task", "job", "step", "stage", "phase", "build", "test",
-        "check", "key", "token", "session", "cache", "queue", "worker", "server",
-        "client", "host", "port", "path", "file", "line", "query", "field",
-        "table", "row", "column", "index", "count", "total", "size", "limit", "retry",
-        "timeout", "time", "date", "name", "user", "account", "service", "version",
-    }
-)  # fmt: skip
-"""Given names and surnames of the census that are also places, months or common words
-(of prose and of logs): never taken as a name by the lexicon alone (``Paris, France``,
-``May Day``, ``Status, Code returned``)."""
 _CUE_KEYS = frozenset(_CUES)
 """As a set: a set intersected with a dict walks the whole dict, with a set the smaller."""
 _CUE_WORDS = _CUE_KEYS | _JSON_WORDS
 """The words one of which a cued name needs."""
 
 
-@lru_cache(maxsize=1)
-def lexicon() -> tuple[frozenset[str], frozenset[str]]:
-    """Given names and surnames (lower case) from the US Census lists shipped by the
-    ``names`` package (a runtime dependency), read on first use."""
-    given = _read("dist.male.first") | _read("dist.female.first")
-    return frozenset(given), frozenset(_read("dist.all.last"))
-
-
-def _read(name: str) -> set[str]:
-    text = resources.files("names").joinpath(name).read_text(encoding="ascii")
-    return {line.split(" ", 1)[0].lower() for line in text.splitlines() if line}
-
-
 def _verb_after(text: str, match: re.Match[str]) -> bool:
     """A lower-case word follows (``Zampa, Raffaellino requested…``): the shape of a
-    person's name written last name first, even when neither is in the census lists."""
+    person's name written last name first, even when neither is in the lexicon."""
     return _LOWER_NEXT.match(text, match.end()) is not None
 
 
-def _fold(word: str) -> str:
-    """Lower case without accents: the census lists are ASCII (``Tomás`` -> ``tomas``)."""
-    return unicodedata.normalize("NFKD", word).encode("ascii", "ignore").decode().lower()
 
 
 def _is_name(value: str) -> bool:
@@ -239,7 +203,8 @@ def _titled(match: re.Match[str]) -> Finding:
 
 
 def _lexicon_names(text: str) -> Iterator[Finding]:
-    """``Last, First`` and ``by First Last``, checked against the census lexicon."""
+    """``Last, First``, ``by First Last`` and ``First Last`` with no cue, checked against
+    the lexicon and the surname endings."""
     found: list[Finding] = []
     low = lowered(text)
     words = tokens(low)
@@ -247,29 +212,75 @@ def _lexicon_names(text: str) -> Iterator[Finding]:
         matches = list(_LAST_FIRST.finditer(text))
         if not words.isdisjoint(_PARTICLE_WORDS):
             matches += _PARTICLE_LAST_FIRST.finditer(text)
-        for match in matches:
-            first, last = _fold(match.group("first")), _fold(match.group("last"))
-            if first in _NOT_LEXICON_NAMES:
-                continue
-            given, surnames = lexicon()  # loaded on the first candidate only
-            verb = _verb_after(text, match)
-            if last in _NOT_LEXICON_NAMES and not (verb and first in given):
-                continue  # "Paris, France", but "Jackson, Troy requested a refund"
-            if (first in given) or (last in surnames) or verb:
-                found.append((match.start(), match.end(), "name"))
+        found += [
+            (match.start(), match.end(), "name")
+            for match in matches
+            if not _in_title_run(text, match.start()) and _is_last_first(text, match)
+        ]
     for word in _PREPOSITION_WORDS.intersection(words):
         preposition = word.decode()
         for start in occurrences(low, preposition):
             pair = _FIRST_LAST.match(text, start + len(preposition))
-            if pair is None:
-                continue
-            first, last = _fold(pair.group("first")), _fold(pair.group("last"))
-            if first in _NOT_LEXICON_NAMES or last in _NOT_LEXICON_NAMES:
-                continue
-            given, surnames = lexicon()
-            if first in given and last in surnames:
+            if pair is not None and _is_first_last(pair):
                 found.append((pair.start("first"), pair.end("last"), "name"))
+    pairs = list(_BARE_PAIR.finditer(text))
+    if not text.isascii():
+        pairs += _CYRILLIC_PAIR.finditer(text)
+    found += [(pair.start(), pair.end(), "name") for pair in pairs if _is_first_last(pair)]
     yield from merge(found, "name")
+
+
+def _in_title_run(text: str, start: int) -> bool:
+    """The word before ``start`` is capitalised too (``New Notes, Better…``, ``Weather In
+    Berlin``): a Title Case run or a list, not a name standing on its own."""
+    if start < 2 or text[start - 1] != " ":
+        return False
+    before = text.rfind(" ", 0, start - 1) + 1
+    return text[before : before + 1].isupper() or text[start - 2] == ","
+
+
+def _is_last_first(text: str, match: re.Match[str]) -> bool:
+    """``Last, First``: the given name is known, or the surname has a surname's ending or
+    particle (``Nováková, Jana``, ``Иванов, Сергей``, ``van Dijk, Jan``), or a lower-case
+    word follows and the surname is known or the given name ends like one
+    (``Zampa, Raffaellino requested…``)."""
+    first, raw_last = fold(match.group("first")), match.group("last")
+    last = fold(raw_last)
+    if first in NOT_LEXICON_NAMES:
+        return False
+    given, surnames = lexicon()  # loaded on the first candidate only
+    verb = _verb_after(text, match)
+    if last in NOT_LEXICON_NAMES:
+        return verb and first in given  # "Paris, France", but "Jackson, Troy requested…"
+    particle = match.group(0)[0].islower()  # "van de Elzas, Gerrit": a surname's particle
+    if particle or first in given or is_surname_shaped(raw_last.lower()):
+        return True
+    if last in surnames:
+        return verb
+    # neither known: a given name that ends like most unlisted ones (Italian, Spanish: a
+    # Latin vowel), unlike the nouns and verbs of logs that pair up the same way ("Header,
+    # Footer rendered", "Width, Height changed", "Ошибка, Таймаут превышен")
+    return verb and first[-1] in _VOWELS
+
+
+def _is_first_last(pair: re.Match[str]) -> bool:
+    """``First Last``: a known given name and a known or surname-shaped surname; in
+    Cyrillic, which the lists do not cover, a surname-shaped last word (``Сергей
+    Иванов``, not ``Ростов Великий``). The given name is checked first: most pairs of
+    capitalised words fail there (``Release Notes``)."""
+    first = fold(pair.group("first"))
+    if first in NOT_LEXICON_NAMES:
+        return False
+    raw_last = pair.group("last")
+    if _CYRILLIC.match(first) is not None:
+        return is_surname_shaped(raw_last.lower())
+    given, surnames = lexicon()
+    if first not in given:
+        return False
+    last = fold(raw_last)
+    return last not in NOT_LEXICON_NAMES and (
+        last in surnames or is_surname_shaped(raw_last.lower())
+    )
 
 
 def name_detectors() -> list[Detector]:
