@@ -125,6 +125,7 @@ KEPT = [
     "Header, Footer rendered",  # unknown words that do not end like a given name
     "Ошибка, Таймаут превышен",
     "Lyon, Lille, Nancy",  # a list of places, not "Last, First"
+    "Venue: du Louvre, Paris",  # a particle, but a place after the comma
     "Hotel Bristol, Anna",  # inside a Title Case run
     "Train from Santa Clara",  # the first word of a place name
     "Delivered to Elizabeth Street",

@@ -108,13 +108,15 @@ _JSON_NAME = _lazy(
     rf"{_POST_NOMINAL}[\"']"
 )
 _FIRST_NAME_AND_END = rf", (?P<first>{_WORD})(?: {_WORD})?(?=[ ]+[{_LO}]|[ ]*[.;:!?)\"']|[ ]*$)"
-_LAST_FIRST = re.compile(
-    rf"(?P<last>[{_UP}](?<!, [{_UP}])[{_LO}'’]+(?:-[{_UP}][{_LO}]+)?){_FIRST_NAME_AND_END}"
+_PREPOSITIONS = (
+    *("by", "for", "with", "from", "to", "and", "von", "par", "por", "da", "od", "от", "на"),
 )
-"""``Smith, John requested…``: not inside a list of capitalised words (``Paris, Rome,
-Berlin``), and followed by a lower-case word, punctuation, a quote or the end. The pattern
-starts with a capital letter, so the regex engine skips to capitals without trying each
-position."""
+_AFTER_PREPOSITION = "|".join(
+    rf"(?<=\b(?i:{'|'.join(word for word in _PREPOSITIONS if len(word) == size)}) [{_UP}])"
+    for size in sorted({len(word) for word in _PREPOSITIONS})
+)
+"""Look-behinds for a capital after a preposition, one per length (each must have a fixed
+width), so a capital after another word costs three checks, not one per preposition."""
 _PARTICLE_LAST_FIRST = re.compile(
     rf"(?<![\w,] )\b{_PARTICLE} (?P<last>{_WORD}){_FIRST_NAME_AND_END}"
 )
@@ -123,25 +125,33 @@ _PARTICLE_WORDS = frozenset(
     word.encode() for word in re.sub(r"[()?:]", "", _PARTICLE).replace(" ", "|").split("|")
 )
 _LOWER_NEXT = re.compile(rf"[ ]+[{_LO}]{{2,}}")
-_FIRST_LAST = re.compile(rf"[ ]+(?P<first>{_WORD})[ ]+(?P<last>{_WORD})\b")
-"""After a preposition: `` John Smith``."""
-_OPENING = rf"[{_UP}](?<!\w[{_UP}])(?<![{_LO}] [{_UP}])"
-"""A capital that opens a clause: at the start, after punctuation, a quote or a bracket,
-or after a log prefix (``INFO``, a timestamp); not after a lower-case word, where a name
-needs a cue or a preposition (``customer Maria Silva`` is a label without its colon).
-It starts with the capital, so the regex engine skips to capitals."""
-_BARE_END = rf"(?=[ ]+[{_LO}]|[ ]*[.,;:!?)\"']|[ ]*$)"
-_BARE_PAIR = re.compile(rf"(?P<first>{_OPENING}[{_LO}]+)[ ](?P<last>{_WORD}){_BARE_END}")
-"""``Jana Nováková logged in``: two capitalised words opening a clause, then a lower-case
-word, punctuation or the end (not a Title Case run: ``Quarterly Results Beat``)."""
+_BARE_END = rf"(?=[ ]+[{_LO}]|[\"']|[ ]*$)"
+_OPENING = (
+    rf"[{_UP}](?=[{_LO}])(?<!\w[{_UP}])"
+    rf"(?:(?P<p>){_AFTER_PREPOSITION}|(?<![\w,] [{_UP}])|(?<=[{_UP}\d] [{_UP}]))"
+)
+"""A capital that starts a word standing on its own: after a preposition (group ``p``
+set), at the start, after punctuation, a quote or a bracket, or after a log prefix
+(``INFO``, a timestamp); not in a list or a run of capitalised words (``Paris, Rome``,
+``Hotel Bristol, Anna``), nor after another lower-case word, where a name needs a cue
+(``customer Maria Silva`` is a label without its colon). Most capitals fail at once on
+these look-aheads and look-behinds."""
+_PAIRS = re.compile(
+    rf"(?P<a>{_OPENING}[{_LO}'’]+(?:-[{_UP}][{_LO}]+)?)"
+    rf"(?:{_FIRST_NAME_AND_END}|[ ](?P<b>{_WORD})(?(p)\b|{_BARE_END}))"
+)
+"""Two capitalised words, in one pass: ``Last, First`` (``Smith, John requested…``,
+``changed to Jørgensen, Søren``: then a lower-case word, punctuation, a quote or the end),
+``First Last`` after a preposition (``refund for Emily Clark``), or opening a clause and
+then a lower-case word, a quote or the end (``Jana Nováková logged in``, not the Title
+Case run ``Quarterly Results Beat``). The pattern starts with a capital letter, so the
+regex engine skips to capitals without trying each position."""
 _CYRILLIC_PAIR = re.compile(rf"(?P<first>[А-ЯЁ][а-яё]+)[ ](?P<last>[А-ЯЁ][а-яё]+){_BARE_END}")
 """``встреча с Сергей Иванов``: in Cyrillic anywhere, as the surname's ending decides."""
 _CYRILLIC = re.compile("[а-яё]")
 _VOWELS = frozenset("aeiouy")
 """Last letters of a folded given name that no list knows (``Raffaellino``, ``Dušan``
 does not pass)."""
-_PREPOSITIONS = ("by", "for", "with", "from", "to", "and", "von", "par", "por", "da", "od", "от")
-_PREPOSITION_WORDS = frozenset(word.encode() for word in _PREPOSITIONS)
 _COMMA_CAPITAL = re.compile(rf", [{_UP}]")
 _PAIR = re.compile(rf"[{_UP}][{_LO}]+,? [{_UP}][{_LO}]")
 """Two capitalised words in a row (maybe with a comma): where lexicon names can be."""
@@ -160,12 +170,10 @@ _CUE_WORDS = _CUE_KEYS | _JSON_WORDS
 """The words one of which a cued name needs."""
 
 
-def _verb_after(text: str, match: re.Match[str]) -> bool:
+def _verb_after(text: str, end: int) -> bool:
     """A lower-case word follows (``Zampa, Raffaellino requested…``): the shape of a
     person's name written last name first, even when neither is in the lexicon."""
-    return _LOWER_NEXT.match(text, match.end()) is not None
-
-
+    return _LOWER_NEXT.match(text, end) is not None
 
 
 def _is_name(value: str) -> bool:
@@ -206,54 +214,40 @@ def _lexicon_names(text: str) -> Iterator[Finding]:
     """``Last, First``, ``by First Last`` and ``First Last`` with no cue, checked against
     the lexicon and the surname endings."""
     found: list[Finding] = []
-    low = lowered(text)
-    words = tokens(low)
-    if _COMMA_CAPITAL.search(text) is not None:
-        matches = list(_LAST_FIRST.finditer(text))
-        if not words.isdisjoint(_PARTICLE_WORDS):
-            matches += _PARTICLE_LAST_FIRST.finditer(text)
-        found += [
-            (match.start(), match.end(), "name")
-            for match in matches
-            if not _in_title_run(text, match.start()) and _is_last_first(text, match)
-        ]
-    for word in _PREPOSITION_WORDS.intersection(words):
-        preposition = word.decode()
-        for start in occurrences(low, preposition):
-            pair = _FIRST_LAST.match(text, start + len(preposition))
-            if pair is not None and _is_first_last(pair):
-                found.append((pair.start("first"), pair.end("last"), "name"))
-    pairs = list(_BARE_PAIR.finditer(text))
+    for match in _PAIRS.finditer(text):
+        if match.group("first") is not None:
+            if _is_last_first(text, match.end(), match.group("a"), match.group("first")):
+                found.append((match.start(), match.end(), "name"))
+        elif _is_first_last(match.group("a"), match.group("b")):
+            found.append((match.start(), match.end(), "name"))
+    comma = _COMMA_CAPITAL.search(text) is not None
+    if comma and not tokens(lowered(text)).isdisjoint(_PARTICLE_WORDS):
+        for match in _PARTICLE_LAST_FIRST.finditer(text):
+            last, first = match.group("last"), match.group("first")
+            if _is_last_first(text, match.end(), last, first, particle=True):
+                found.append((match.start(), match.end(), "name"))
     if not text.isascii():
-        pairs += _CYRILLIC_PAIR.finditer(text)
-    found += [(pair.start(), pair.end(), "name") for pair in pairs if _is_first_last(pair)]
+        for pair in _CYRILLIC_PAIR.finditer(text):
+            if _is_first_last(pair.group("first"), pair.group("last")):
+                found.append((pair.start(), pair.end(), "name"))
     yield from merge(found, "name")
 
 
-def _in_title_run(text: str, start: int) -> bool:
-    """The word before ``start`` is capitalised too (``New Notes, Better…``, ``Weather In
-    Berlin``): a Title Case run or a list, not a name standing on its own."""
-    if start < 2 or text[start - 1] != " ":
-        return False
-    before = text.rfind(" ", 0, start - 1) + 1
-    return text[before : before + 1].isupper() or text[start - 2] == ","
-
-
-def _is_last_first(text: str, match: re.Match[str]) -> bool:
-    """``Last, First``: the given name is known, or the surname has a surname's ending or
-    particle (``Nováková, Jana``, ``Иванов, Сергей``, ``van Dijk, Jan``), or a lower-case
-    word follows and the surname is known or the given name ends like one
-    (``Zampa, Raffaellino requested…``)."""
-    first, raw_last = fold(match.group("first")), match.group("last")
-    last = fold(raw_last)
+def _is_last_first(
+    text: str, end: int, raw_last: str, raw_first: str, particle: bool = False
+) -> bool:
+    """``Last, First`` (ending at ``end``): the given name is known, or the surname has a
+    surname's ending or particle (``Nováková, Jana``, ``Иванов, Сергей``, ``van Dijk,
+    Jan``), or a lower-case word follows and the surname is known or the given name ends
+    like one (``Zampa, Raffaellino requested…``)."""
+    first, last = fold(raw_first), fold(raw_last)
     if first in NOT_LEXICON_NAMES:
         return False
     given, surnames = lexicon()  # loaded on the first candidate only
-    verb = _verb_after(text, match)
+    verb = _verb_after(text, end)
     if last in NOT_LEXICON_NAMES:
         return verb and first in given  # "Paris, France", but "Jackson, Troy requested…"
-    particle = match.group(0)[0].islower()  # "van de Elzas, Gerrit": a surname's particle
-    if particle or first in given or is_surname_shaped(raw_last.lower()):
+    if particle or first in given or is_surname_shaped(raw_last.lower()):  # "van de Elzas"
         return True
     if last in surnames:
         return verb
@@ -263,15 +257,14 @@ def _is_last_first(text: str, match: re.Match[str]) -> bool:
     return verb and first[-1] in _VOWELS
 
 
-def _is_first_last(pair: re.Match[str]) -> bool:
+def _is_first_last(raw_first: str, raw_last: str) -> bool:
     """``First Last``: a known given name and a known or surname-shaped surname; in
     Cyrillic, which the lists do not cover, a surname-shaped last word (``Сергей
     Иванов``, not ``Ростов Великий``). The given name is checked first: most pairs of
     capitalised words fail there (``Release Notes``)."""
-    first = fold(pair.group("first"))
+    first = fold(raw_first)
     if first in NOT_LEXICON_NAMES:
         return False
-    raw_last = pair.group("last")
     if _CYRILLIC.match(first) is not None:
         return is_surname_shaped(raw_last.lower())
     given, surnames = lexicon()
