@@ -131,6 +131,9 @@ KEPT = [
     "Delivered to Elizabeth Street",
     "Новости от Яндекс Маркет",  # no surname ending
     "Ростов Великий",
+    "Интегрированный И Высокоуровневый Вызов",  # a Title Case run, an adjective first
+    "Увеличенное И Социальное Хранилище Данных",
+    "De Krim",  # a particle is no given name
     "Release Notes for Version 4 of the Platform",
     "customer Maria Silva called",  # after a lower-case word a name needs a cue
 ]

@@ -128,7 +128,7 @@ _LOWER_NEXT = re.compile(rf"[ ]+[{_LO}]{{2,}}")
 _BARE_END = rf"(?=[ ]+[{_LO}]|[\"']|[ ]*$)"
 _OPENING = (
     rf"[{_UP}](?=[{_LO}])(?<!\w[{_UP}])"
-    rf"(?:(?P<p>){_AFTER_PREPOSITION}|(?<![\w,] [{_UP}])|(?<=[{_UP}\d] [{_UP}]))"
+    rf"(?:(?P<p>){_AFTER_PREPOSITION}|(?<![\w,] [{_UP}])|(?<=[{_UP}\d][{_UP}\d] [{_UP}]))"
 )
 """A capital that starts a word standing on its own: after a preposition (group ``p``
 set), at the start, after punctuation, a quote or a bracket, or after a log prefix
@@ -146,8 +146,13 @@ _PAIRS = re.compile(
 then a lower-case word, a quote or the end (``Jana Nováková logged in``, not the Title
 Case run ``Quarterly Results Beat``). The pattern starts with a capital letter, so the
 regex engine skips to capitals without trying each position."""
-_CYRILLIC_PAIR = re.compile(rf"(?P<first>[А-ЯЁ][а-яё]+)[ ](?P<last>[А-ЯЁ][а-яё]+){_BARE_END}")
-"""``встреча с Сергей Иванов``: in Cyrillic anywhere, as the surname's ending decides."""
+_CYRILLIC_PAIR = re.compile(
+    rf"(?<=[{_LO}] )(?P<first>[А-ЯЁ][а-яё]+)[ ](?P<last>[А-ЯЁ][а-яё]+){_BARE_END}"
+)
+"""``встреча с Сергей Иванов``: in Cyrillic also after a lower-case word, as the
+surname's ending decides; not in a Title Case run (``Социальное Хранилище Данных``)."""
+_ADJECTIVE_ENDINGS = ("ый", "ой", "ое", "ые", "ая", "ие")
+"""Russian adjectives, which no given name ends like (``Социальное Хранилище``)."""
 _CYRILLIC = re.compile("[а-яё]")
 _VOWELS = frozenset("aeiouy")
 """Last letters of a folded given name that no list knows (``Raffaellino``, ``Dušan``
@@ -228,7 +233,9 @@ def _lexicon_names(text: str) -> Iterator[Finding]:
                 found.append((match.start(), match.end(), "name"))
     if not text.isascii():
         for pair in _CYRILLIC_PAIR.finditer(text):
-            if _is_first_last(pair.group("first"), pair.group("last")):
+            before = text.rfind(" ", 0, pair.start() - 1) + 1
+            title_run = text[before].isupper()
+            if not title_run and _is_first_last(pair.group("first"), pair.group("last")):
                 found.append((pair.start(), pair.end(), "name"))
     yield from merge(found, "name")
 
@@ -266,7 +273,8 @@ def _is_first_last(raw_first: str, raw_last: str) -> bool:
     if first in NOT_LEXICON_NAMES:
         return False
     if _CYRILLIC.match(first) is not None:
-        return is_surname_shaped(raw_last.lower())
+        adjective = raw_first.lower().endswith(_ADJECTIVE_ENDINGS)
+        return not adjective and is_surname_shaped(raw_last.lower())
     given, surnames = lexicon()
     if first not in given:
         return False

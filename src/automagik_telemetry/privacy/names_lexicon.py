@@ -55,7 +55,7 @@ def _read(name: str) -> frozenset[str]:
 _SURNAME_ENDING = re.compile(
     r"[a-zß-öø-ÿĀ-ſ]{3,}(?:ová|ski|ska|cki|cka|wicz|sen|sson|nen|oğlu|escu|ović|ević|ov|ova"
     r"|ev|eva|enko|chuk|auskas)"
-    r"|[а-яё]{2,}(?:ов|ова|ев|ева|ёв|ёва|ин|ина|ын|ына|ский|ская|цкий|цкая|енко|ук|юк|ых|их)"
+    r"|[а-яё]{2,}(?:ов|ова|ев|ева|ёв|ёва|ин|ина|ын|ына|ский|ская|цкий|цкая|енко|ук|юк)"
 )
 """Endings of Czech, Polish, Scandinavian, Finnish, Turkish, Romanian, Serbo-Croatian,
 Russian, Ukrainian and Lithuanian surnames, after a stem long enough that a short word
@@ -93,6 +93,9 @@ NOT_LEXICON_NAMES = frozenset(
         "san", "santa", "santo", "sao", "saint", "sankt", "st", "rio", "porto", "puerto",
         "fort", "mount", "los", "las", "el", "grand", "great", "little", "upper",
         "lower", "royal", "hong", "nova", "bad",
+        # particles, which the lists hold as parts of longer names: "De Krim" is no name
+        "de", "da", "di", "du", "la", "le", "van", "von", "del", "della", "der", "den",
+        "het", "ten", "ter", "dos", "das", "do", "al", "les",
         # words of logs and records: "Status, Code returned 500" is no "Last, First"
         "status", "code", "state", "result", "response", "request", "reply", "message",
         "value", "type", "kind", "level", "mode", "data", "item", "items", "order",
