@@ -24,7 +24,7 @@ from .letters import LOWER as _LO
 from .letters import UPPER as _UP
 from .letters import lazy as _lazy
 from .letters import merge, quoted_keys
-from .names_lexicon import NOT_LEXICON_NAMES, fold, is_surname_shaped, lexicon
+from .names_lexicon import NOT_LEXICON_NAMES, fold, is_surname_for_sure, is_surname_shaped, lexicon
 
 __all__ = ["fold", "lexicon", "name_detectors"]
 
@@ -118,12 +118,18 @@ _AFTER_PREPOSITION = "|".join(
 """Look-behinds for a capital after a preposition, one per length (each must have a fixed
 width), so a capital after another word costs three checks, not one per preposition."""
 _PARTICLE_LAST_FIRST = re.compile(
-    rf"(?<![\w,] )\b{_PARTICLE} (?P<last>{_WORD}){_FIRST_NAME_AND_END}"
+    rf"(?:(?<![\w,] )|{_AFTER_PREPOSITION.replace(f' [{_UP}])', ' )')})\b{_PARTICLE} "
+    rf"(?P<last>{_WORD}){_FIRST_NAME_AND_END}"
 )
 """``van Dijk, Jan``: the same after a surname particle."""
 _PARTICLE_WORDS = frozenset(
     word.encode() for word in re.sub(r"[()?:]", "", _PARTICLE).replace(" ", "|").split("|")
 )
+_NO_VERBS = frozenset(word.decode() for word in _PARTICLE_WORDS) | {
+    *("and", "et", "e", "y", "i", "und", "og", "och", "of", "the", "or", "ou", "o", "en"),
+}
+"""A particle or a conjunction after ``Last, First`` continues a name or a place
+(``Cantabria, República de Corea``, ``Kalisz, Antigua and Barbuda``): it is no verb."""
 _LOWER_NEXT = re.compile(rf"[ ]+[{_LO}]{{2,}}")
 _BARE_END = rf"(?=[ ]+[{_LO}]|[\"']|[ ]*$)"
 _OPENING = (
@@ -138,7 +144,7 @@ set), at the start, after punctuation, a quote or a bracket, or after a log pref
 these look-aheads and look-behinds."""
 _PAIRS = re.compile(
     rf"(?P<a>{_OPENING}[{_LO}'’]+(?:-[{_UP}][{_LO}]+)?)"
-    rf"(?:{_FIRST_NAME_AND_END}|[ ](?P<b>{_WORD})(?(p)\b|{_BARE_END}))"
+    rf"(?:{_FIRST_NAME_AND_END}|[ ](?P<b>{_WORD})(?:[ ](?P<c>{_WORD}))?(?(p)\b|{_BARE_END}))"
 )
 """Two capitalised words, in one pass: ``Last, First`` (``Smith, John requested…``,
 ``changed to Jørgensen, Søren``: then a lower-case word, punctuation, a quote or the end),
@@ -178,7 +184,8 @@ _CUE_WORDS = _CUE_KEYS | _JSON_WORDS
 def _verb_after(text: str, end: int) -> bool:
     """A lower-case word follows (``Zampa, Raffaellino requested…``): the shape of a
     person's name written last name first, even when neither is in the lexicon."""
-    return _LOWER_NEXT.match(text, end) is not None
+    word = _LOWER_NEXT.match(text, end)
+    return word is not None and word.group().lstrip(" ") not in _NO_VERBS
 
 
 def _is_name(value: str) -> bool:
@@ -223,7 +230,7 @@ def _lexicon_names(text: str) -> Iterator[Finding]:
         if match.group("first") is not None:
             if _is_last_first(text, match.end(), match.group("a"), match.group("first")):
                 found.append((match.start(), match.end(), "name"))
-        elif _is_first_last(match.group("a"), match.group("b")):
+        elif _is_first_last(match.group("a"), match.group("b"), match.group("c")):
             found.append((match.start(), match.end(), "name"))
     comma = _COMMA_CAPITAL.search(text) is not None
     if comma and not tokens(lowered(text)).isdisjoint(_PARTICLE_WORDS):
@@ -235,7 +242,7 @@ def _lexicon_names(text: str) -> Iterator[Finding]:
         for pair in _CYRILLIC_PAIR.finditer(text):
             before = text.rfind(" ", 0, pair.start() - 1) + 1
             title_run = text[before].isupper()
-            if not title_run and _is_first_last(pair.group("first"), pair.group("last")):
+            if not title_run and _is_first_last(pair.group("first"), pair.group("last"), None):
                 found.append((pair.start(), pair.end(), "name"))
     yield from merge(found, "name")
 
@@ -243,45 +250,68 @@ def _lexicon_names(text: str) -> Iterator[Finding]:
 def _is_last_first(
     text: str, end: int, raw_last: str, raw_first: str, particle: bool = False
 ) -> bool:
-    """``Last, First`` (ending at ``end``): the given name is known, or the surname has a
-    surname's ending or particle (``Nováková, Jana``, ``Иванов, Сергей``, ``van Dijk,
-    Jan``), or a lower-case word follows and the surname is known or the given name ends
-    like one (``Zampa, Raffaellino requested…``)."""
+    """``Last, First`` (ending at ``end``). Followed by a verb (a lower-case word that is no
+    particle nor conjunction): the given name is known, or the surname is known or has a
+    surname's ending, or the given name ends like most unlisted ones (``Zampa, Raffaellino
+    requested…``). Alone (the end, punctuation, a quote): both must be known or shaped
+    (``Nováková, Jana``, ``Иванов, Сергей``), or the surname has a particle (``van Dijk,
+    Jan``) or an ending only surnames have; ``Pacov, Madagaskar``, ``Gdynia, Dominica`` and
+    other "City, Country" pairs are no names."""
     first, last = fold(raw_first), fold(raw_last)
     if first in NOT_LEXICON_NAMES:
         return False
     given, surnames = lexicon()  # loaded on the first candidate only
     verb = _verb_after(text, end)
+    known_first = _is_given(first, given)
     if last in NOT_LEXICON_NAMES:
-        return verb and first in given  # "Paris, France", but "Jackson, Troy requested…"
-    if particle or first in given or is_surname_shaped(raw_last.lower()):  # "van de Elzas"
+        return verb and known_first  # not "Paris, France"; "Jackson, Troy requested…"
+    shaped = is_surname_shaped(raw_last.lower())
+    if particle or is_surname_for_sure(raw_last.lower()):
         return True
-    if last in surnames:
-        return verb
-    # neither known: a given name that ends like most unlisted ones (Italian, Spanish: a
-    # Latin vowel), unlike the nouns and verbs of logs that pair up the same way ("Header,
-    # Footer rendered", "Width, Height changed", "Ошибка, Таймаут превышен")
-    return verb and first[-1] in _VOWELS
+    if _CYRILLIC.match(last) is not None:
+        return shaped  # the lists hold no Cyrillic names: the surname's ending decides
+    if not verb:
+        return known_first and (shaped or last in surnames)
+    # a verb follows; with neither part known, a given name that ends like most unlisted
+    # ones (Italian, Spanish: a Latin vowel), unlike the nouns and verbs of logs that pair
+    # up the same way ("Header, Footer rendered", "Width, Height changed")
+    return known_first or shaped or last in surnames or first[-1] in _VOWELS
 
 
-def _is_first_last(raw_first: str, raw_last: str) -> bool:
-    """``First Last``: a known given name and a known or surname-shaped surname; in
-    Cyrillic, which the lists do not cover, a surname-shaped last word (``Сергей
-    Иванов``, not ``Ростов Великий``). The given name is checked first: most pairs of
-    capitalised words fail there (``Release Notes``)."""
+def _is_first_last(raw_first: str, raw_last: str, raw_third: str | None) -> bool:
+    """``First Last`` (or ``First Middle Last``): a known given name and a known or
+    surname-shaped surname, or any capitalised word before a surname that only surnames
+    end like (``Jarmila Vaňková``); in Cyrillic, which the lists do not cover, a
+    surname-shaped last word after a word that is no adjective (``Сергей Иванов``, not
+    ``Новый Смирнов``). The given name is checked first: most pairs of capitalised words
+    fail there (``Release Notes``)."""
     first = fold(raw_first)
     if first in NOT_LEXICON_NAMES:
         return False
     if _CYRILLIC.match(first) is not None:
         adjective = raw_first.lower().endswith(_ADJECTIVE_ENDINGS)
         return not adjective and is_surname_shaped(raw_last.lower())
-    given, surnames = lexicon()
-    if first not in given:
-        return False
-    last = fold(raw_last)
-    return last not in NOT_LEXICON_NAMES and (
-        last in surnames or is_surname_shaped(raw_last.lower())
-    )
+    if raw_third is not None:  # the middle word may be a given name, the last a surname
+        given, known = lexicon()
+        middle = fold(raw_last)
+        if middle not in given and not _is_surname(raw_last, known):
+            return False
+        raw_last = raw_third
+    if is_surname_for_sure(raw_last.lower()):
+        return True
+    given, known = lexicon()
+    return _is_given(first, given) and _is_surname(raw_last, known)
+
+
+def _is_surname(raw: str, known: frozenset[str]) -> bool:
+    """A known surname or one by its ending, and no place or common word."""
+    word = fold(raw)
+    return word not in NOT_LEXICON_NAMES and (word in known or is_surname_shaped(raw.lower()))
+
+
+def _is_given(first: str, given: frozenset[str]) -> bool:
+    """A known given name, or a double one with a known part (``Rolf-Dieter``)."""
+    return first in given or ("-" in first and any(part in given for part in first.split("-")))
 
 
 def name_detectors() -> list[Detector]:

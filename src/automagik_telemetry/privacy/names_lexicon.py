@@ -22,7 +22,7 @@ import unicodedata
 from functools import lru_cache
 from importlib import resources
 
-__all__ = ["NOT_LEXICON_NAMES", "fold", "is_surname_shaped", "lexicon"]
+__all__ = ["NOT_LEXICON_NAMES", "fold", "is_surname_for_sure", "is_surname_shaped", "lexicon"]
 
 _SPELLED_OUT = str.maketrans(
     {"ł": "l", "ø": "o", "æ": "ae", "œ": "oe", "ß": "ss", "đ": "d", "ð": "d", "þ": "th", "ı": "i"}
@@ -67,6 +67,17 @@ def is_surname_shaped(word: str) -> bool:
     return _SURNAME_ENDING.fullmatch(word) is not None
 
 
+_STRONG_ENDING = re.compile(r"[a-zß-öø-ÿĀ-ſ]{3,}(?:ová|wicz|sson|oğlu|enko)")
+"""Endings that almost only surnames have, so that the word before them is taken for a
+given name even when no list knows it (``Jarmila Vaňková``). Not the Polish ``-ski``,
+``-ska``: place names end so too (``Ruda Śląska``, ``Ostrów Wielkopolski``)."""
+
+
+def is_surname_for_sure(word: str) -> bool:
+    """``Vaňková``, ``Gustafsson`` (lower case): see ``_STRONG_ENDING``."""
+    return _STRONG_ENDING.fullmatch(word) is not None
+
+
 NOT_LEXICON_NAMES = frozenset(
     {
         "paris", "london", "berlin", "madrid", "rome", "roma", "milan", "milano", "lisbon",
@@ -86,6 +97,8 @@ NOT_LEXICON_NAMES = frozenset(
         "england", "scotland", "wales", "texas", "california", "florida", "ohio", "oregon",
         "nevada", "arizona", "utah", "york", "boston", "chicago", "seattle", "atlanta",
         "geneva", "finland", "netherlands", "switzerland", "turkey", "greece", "hungary",
+        "mali", "sierra", "chile", "niger", "oman", "malta", "bolivia", "argentina",
+        "panama", "guinea", "liberia", "nigeria", "angola", "venezuela", "colombia",
         "hello", "world", "warning", "error", "note", "yes", "no", "ok", "okay", "please",
         "however", "also", "then", "well", "now", "today", "tomorrow", "thanks", "sorry",
         "attention", "update", "info", "debug", "notice", "success", "done", "failed",
