@@ -12,7 +12,7 @@ name-like JSON key), 120 strings per locale; the shapes show which rule a name n
 - ``verb``: ``Last, First requested a refund`` (a lower-case word follows);
 - ``end``: ``... changed to Last, First`` (nothing follows: the lexicon must know a part);
 - ``json``: ``{"approver": "Last, First"}`` (a quote follows);
-- ``by``: ``approved by First Last`` (both parts must be known);
+- ``by``: ``paid by First Last`` (both parts must be known);
 - ``with``: ``meeting with First Last moved`` (both parts must be known);
 - ``bare``: ``First Last logged in`` (no cue at all: not looked for, reported as a gap).
 
@@ -134,7 +134,7 @@ SHAPES = {
     "verb": "{last}, {first} requested a refund",
     "end": "ticket 8812 escalation owner changed to {last}, {first}",
     "json": '{{"approver": "{last}, {first}", "step": 2}}',
-    "by": "2024-05-01 refund 5521 approved by {first} {last}",
+    "by": "2024-05-01 refund 5521 paid by {first} {last}",
     "with": "meeting with {first} {last} moved to Friday",
     "bare": "{first} {last} logged in from the mobile app",
 }
