@@ -8,10 +8,11 @@ meant:
   key (``"customer": "…"``, ``full_name``, ``first_name``, ``assignee``…). After a cue, one to
   four capitalised words are a name unless they are a known non-name (``Dear Customer``,
   ``Hi team``);
-- or the **lexicon**: ``Last, First`` and ``by/for/with First Last`` where the given name and
-  the surname are both in the US Census lists of real names (the ``names`` package: given
-  names and surnames of the 1990 census, public-domain data; loaded on first use, only when
-  such a pattern is present).
+- or the **lexicon** and surname endings (``names_lexicon``): ``Last, First`` (``changed to
+  Jørgensen, Søren``, ``Nováková, Jana requested…``), ``by/for/with First Last`` and a
+  ``First Last`` that opens a clause (``Jana Nováková logged in``), checked against given
+  names and surnames of official name statistics (loaded on the first candidate only) and
+  the endings of surnames (``-ová``, ``-sen``, ``-ов``...), Cyrillic included.
 """
 
 from __future__ import annotations
@@ -111,15 +112,22 @@ _FIRST_NAME_AND_END = rf", (?P<first>{_WORD})(?: {_WORD})?(?=[ ]+[{_LO}]|[ ]*[.;
 _PREPOSITIONS = (
     *("by", "for", "with", "from", "to", "and", "von", "par", "por", "da", "od", "от", "на"),
 )
-_AFTER_PREPOSITION = "|".join(
-    rf"(?<=\b(?i:{'|'.join(word for word in _PREPOSITIONS if len(word) == size)}) [{_UP}])"
-    for size in sorted({len(word) for word in _PREPOSITIONS})
-)
-"""Look-behinds for a capital after a preposition, one per length (each must have a fixed
-width), so a capital after another word costs three checks, not one per preposition."""
+
+
+def _after_preposition(then: str) -> str:
+    """Look-behinds for a preposition, a space and ``then``, one per length of preposition
+    (each must have a fixed width): three checks, not one per preposition."""
+    sizes = sorted({len(word) for word in _PREPOSITIONS})
+    return "|".join(
+        rf"(?<=\b(?i:{'|'.join(w for w in _PREPOSITIONS if len(w) == size)}) {then})"
+        for size in sizes
+    )
+
+
+_AFTER_PREPOSITION = _after_preposition(f"[{_UP}]")
+"""A capital after a preposition (``paid by Jana``, ``changed to Jørgensen``)."""
 _PARTICLE_LAST_FIRST = re.compile(
-    rf"(?:(?<![\w,] )|{_AFTER_PREPOSITION.replace(f' [{_UP}])', ' )')})\b{_PARTICLE} "
-    rf"(?P<last>{_WORD}){_FIRST_NAME_AND_END}"
+    rf"(?:(?<![\w,] )|{_after_preposition('')})\b{_PARTICLE} (?P<last>{_WORD}){_FIRST_NAME_AND_END}"
 )
 """``van Dijk, Jan``: the same after a surname particle."""
 _PARTICLE_WORDS = frozenset(
