@@ -5,7 +5,8 @@ Sources: Faker (test data only, 13 locales: names, street addresses, phone numbe
 cards, SSNs, CPFs, IPs), vendor key shapes built here (random bodies, GitHub/npm with their
 CRC32), and hand-written hard negatives (dates in every layout, versions, ids, hashes,
 product and city names, Title Case headlines). The privacy engine's name lexicon comes from
-the US Census lists, not from Faker, so this is not the engine grading its own word list.
+official name statistics (censuses and population registers), not from Faker, so this is
+not the engine grading its own word list.
 
 Deterministic: the same seed gives the same corpus. ``build()`` returns
 ``(sensitive, harmless)``: sensitive items are ``(category, text, secrets)``, where every
@@ -72,6 +73,12 @@ _LOG = (
     "{}",
     "WARN retry 3/5 ({})",
 )
+_UNCUED_NAMES = (
+    "escalation owner changed to {last}, {first}",
+    '{{"approver": "{last}, {first}", "step": 2}}',
+    "refund 5521 paid by {first} {last}",
+    "{first} {last} logged in from the mobile app",
+)
 _DATE_LAYOUTS = (
     "%d.%m.%Y", "%m/%d/%Y", "%d/%m/%Y", "%d-%m-%Y", "%Y-%m-%d", "%Y.%m.%d", "%Y/%m/%d",
     "%d.%m.%y", "%m/%d/%y", "%d %b %Y", "%B %d, %Y", "%Y-%m-%dT%H:%M:%SZ", "%d.%m.%Y %H:%M",
@@ -120,6 +127,10 @@ def build(seed: int = 2024, per_locale: int = 6) -> tuple[list[Sensitive], list[
             )
             first, last = fake.first_name(), fake.last_name()
             sensitive.append(("name", f"{last}, {first} requested a refund", (last, first)))
+            # names with no cue at all: the lexicon and the surname endings must know them
+            first, last = fake.first_name(), fake.last_name()
+            template = rnd.choice(_UNCUED_NAMES)
+            sensitive.append(("name", template.format(first=first, last=last), (first, last)))
             address = fake.street_address().replace("\n", " ")
             add(
                 "address",
@@ -142,6 +153,7 @@ def build(seed: int = 2024, per_locale: int = 6) -> tuple[list[Sensitive], list[
             add("ip", fake.ipv4_public(), ("client {} connected", "X-Forwarded-For: {}"))
             harmless.append(fake.city())
             harmless.append(f"Weather in {fake.city()} today")
+            harmless.append(f"{fake.city()}, {fake.country()}")  # "Last, First"-shaped
             harmless.append(fake.catch_phrase().title())
             date = fake.date_time_between("-5y", "+1y")
             harmless.append(f"scheduled for {date.strftime(rnd.choice(_DATE_LAYOUTS))}")

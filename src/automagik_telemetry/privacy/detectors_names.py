@@ -8,27 +8,26 @@ meant:
   key (``"customer": "…"``, ``full_name``, ``first_name``, ``assignee``…). After a cue, one to
   four capitalised words are a name unless they are a known non-name (``Dear Customer``,
   ``Hi team``);
-- or the **lexicon**: ``Last, First`` and ``by/for/with First Last`` where the given name and
-  the surname are both in the US Census lists of real names (the ``names`` package: given
-  names and surnames of the 1990 census, public-domain data; loaded on first use, only when
-  such a pattern is present).
+- or the **lexicon** and surname endings (``names_lexicon``): ``Last, First`` (``changed to
+  Jørgensen, Søren``, ``Nováková, Jana requested…``), ``by/for/with First Last`` and a
+  ``First Last`` that opens a clause (``Jana Nováková logged in``), checked against given
+  names and surnames of official name statistics (loaded on the first candidate only) and
+  the endings of surnames (``-ová``, ``-sen``, ``-ов``...), Cyrillic included.
 """
 
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterator
-from functools import lru_cache
-from importlib import resources
 
 from .detector import Detector, Finding, lowered, occurrences, tokens
 from .letters import LOWER as _LO
 from .letters import UPPER as _UP
 from .letters import lazy as _lazy
 from .letters import merge, quoted_keys
+from .names_lexicon import NOT_LEXICON_NAMES, fold, is_surname_for_sure, is_surname_shaped, lexicon
 
-__all__ = ["lexicon", "name_detectors"]
+__all__ = ["fold", "lexicon", "name_detectors"]
 
 _WORD = rf"[{_UP}][{_LO}'’]+(?:-(?:[{_UP}][{_LO}]+|van|von|de|der|den|het|la|le|da|di|du))?"
 """A capitalised name word, maybe double-barrelled (``Smith-Jones``, ``Spaendonck-van``)."""
@@ -109,25 +108,69 @@ _JSON_NAME = _lazy(
     rf"[\"'](?i:{'|'.join(_JSON_KEYS)})[\"'][ ]*[:=][ ]*[\"'](?P<n>(?P<t>{_TITLE}){_NAME})"
     rf"{_POST_NOMINAL}[\"']"
 )
-_FIRST_NAME_AND_END = rf", (?P<first>{_WORD})(?: {_WORD})?(?=[ ]+[{_LO}]|[ ]*[.;:!?)]|[ ]*$)"
-_LAST_FIRST = re.compile(
-    rf"(?P<last>[{_UP}](?<![\w,] [{_UP}])[{_LO}'’]+(?:-[{_UP}][{_LO}]+)?){_FIRST_NAME_AND_END}"
+_FIRST_NAME_AND_END = rf", (?P<first>{_WORD})(?: {_WORD})?(?=[ ]+[{_LO}]|[ ]*[.;:!?)\"']|[ ]*$)"
+_PREPOSITIONS = (
+    *("by", "for", "with", "from", "to", "and", "von", "par", "por", "da", "od", "от", "на"),
 )
-"""``Smith, John requested…``: not inside a list of capitalised words (``Paris, Rome,
-Berlin``), and followed by a lower-case word, punctuation or the end. The pattern starts
-with a capital letter, so the regex engine skips to capitals without trying each position."""
+
+
+def _after_preposition(then: str) -> str:
+    """Look-behinds for a preposition, a space and ``then``, one per length of preposition
+    (each must have a fixed width): three checks, not one per preposition."""
+    sizes = sorted({len(word) for word in _PREPOSITIONS})
+    return "|".join(
+        rf"(?<=\b(?i:{'|'.join(w for w in _PREPOSITIONS if len(w) == size)}) {then})"
+        for size in sizes
+    )
+
+
+_AFTER_PREPOSITION = _after_preposition(f"[{_UP}]")
+"""A capital after a preposition (``paid by Jana``, ``changed to Jørgensen``)."""
 _PARTICLE_LAST_FIRST = re.compile(
-    rf"(?<![\w,] )\b{_PARTICLE} (?P<last>{_WORD}){_FIRST_NAME_AND_END}"
+    rf"(?:(?<![\w,] )|{_after_preposition('')})\b{_PARTICLE} (?P<last>{_WORD}){_FIRST_NAME_AND_END}"
 )
 """``van Dijk, Jan``: the same after a surname particle."""
 _PARTICLE_WORDS = frozenset(
     word.encode() for word in re.sub(r"[()?:]", "", _PARTICLE).replace(" ", "|").split("|")
 )
+_NO_VERBS = frozenset(word.decode() for word in _PARTICLE_WORDS) | {
+    *("and", "et", "e", "y", "i", "und", "og", "och", "of", "the", "or", "ou", "o", "en"),
+}
+"""A particle or a conjunction after ``Last, First`` continues a name or a place
+(``Cantabria, República de Corea``, ``Kalisz, Antigua and Barbuda``): it is no verb."""
 _LOWER_NEXT = re.compile(rf"[ ]+[{_LO}]{{2,}}")
-_FIRST_LAST = re.compile(rf"[ ]+(?P<first>{_WORD})[ ]+(?P<last>{_WORD})\b")
-"""After a preposition: `` John Smith``."""
-_PREPOSITIONS = ("by", "for", "with", "from", "to", "and", "von", "par", "por", "da", "od", "от")
-_PREPOSITION_WORDS = frozenset(word.encode() for word in _PREPOSITIONS)
+_BARE_END = rf"(?=[ ]+[{_LO}]|[\"']|[ ]*$)"
+_OPENING = (
+    rf"[{_UP}](?=[{_LO}])(?<!\w[{_UP}])"
+    rf"(?:(?P<p>){_AFTER_PREPOSITION}|(?<![\w,] [{_UP}])|(?<=[{_UP}\d][{_UP}\d] [{_UP}]))"
+)
+"""A capital that starts a word standing on its own: after a preposition (group ``p``
+set), at the start, after punctuation, a quote or a bracket, or after a log prefix
+(``INFO``, a timestamp); not in a list or a run of capitalised words (``Paris, Rome``,
+``Hotel Bristol, Anna``), nor after another lower-case word, where a name needs a cue
+(``customer Maria Silva`` is a label without its colon). Most capitals fail at once on
+these look-aheads and look-behinds."""
+_PAIRS = re.compile(
+    rf"(?P<a>{_OPENING}[{_LO}'’]+(?:-[{_UP}][{_LO}]+)?)"
+    rf"(?:{_FIRST_NAME_AND_END}|[ ](?P<b>{_WORD})(?:[ ](?P<c>{_WORD}))?(?(p)\b|{_BARE_END}))"
+)
+"""Two capitalised words, in one pass: ``Last, First`` (``Smith, John requested…``,
+``changed to Jørgensen, Søren``: then a lower-case word, punctuation, a quote or the end),
+``First Last`` after a preposition (``refund for Emily Clark``), or opening a clause and
+then a lower-case word, a quote or the end (``Jana Nováková logged in``, not the Title
+Case run ``Quarterly Results Beat``). The pattern starts with a capital letter, so the
+regex engine skips to capitals without trying each position."""
+_CYRILLIC_PAIR = re.compile(
+    rf"(?<=[{_LO}] )(?P<first>[А-ЯЁ][а-яё]+)[ ](?P<last>[А-ЯЁ][а-яё]+){_BARE_END}"
+)
+"""``встреча с Сергей Иванов``: in Cyrillic also after a lower-case word, as the
+surname's ending decides; not in a Title Case run (``Социальное Хранилище Данных``)."""
+_ADJECTIVE_ENDINGS = ("ый", "ой", "ое", "ые", "ая", "ие")
+"""Russian adjectives, which no given name ends like (``Социальное Хранилище``)."""
+_CYRILLIC = re.compile("[а-яё]")
+_VOWELS = frozenset("aeiouy")
+"""Last letters of a folded given name that no list knows (``Raffaellino``, ``Dušan``
+does not pass)."""
 _COMMA_CAPITAL = re.compile(rf", [{_UP}]")
 _PAIR = re.compile(rf"[{_UP}][{_LO}]+,? [{_UP}][{_LO}]")
 """Two capitalised words in a row (maybe with a comma): where lexicon names can be."""
@@ -140,68 +183,17 @@ _NOT_NAMES = frozenset(
         "again", "everybody", "developer", "developers", "hiring", "mr", "mrs", "ms", "dr",
     }
 )  # fmt: skip
-_NOT_LEXICON_NAMES = frozenset(
-    {
-        "paris", "london", "berlin", "madrid", "rome", "roma", "milan", "milano", "lisbon",
-        "prague", "warsaw", "moscow", "vienna", "sydney", "austin", "dallas", "houston",
-        "phoenix", "denver", "jackson", "orlando", "florence", "georgia", "virginia",
-        "carolina", "dakota", "chelsea", "victoria", "columbia", "jordan", "israel", "china",
-        "india", "kenya", "chad", "cuba", "peru", "france", "washington", "lincoln",
-        "january", "february", "march", "april", "may", "june", "july", "august",
-        "september", "october", "november", "december", "monday", "tuesday", "wednesday",
-        "thursday", "friday", "saturday", "sunday", "will", "grace", "hope", "faith", "joy",
-        "rose", "summer", "winter", "autumn", "dawn", "art", "bill", "mark", "pat", "sue",
-        "guy", "max", "rich", "frank", "chase", "page", "sky", "star", "king", "young",
-        "long", "street", "main", "park", "hill", "lake", "river", "north", "south", "east",
-        "west", "new", "city", "sale", "day", "price", "case", "story", "major", "early",
-        "germany", "spain", "italy", "poland", "russia", "denmark", "sweden", "norway",
-        "austria", "belgium", "portugal", "brazil", "mexico", "canada", "japan", "ireland",
-        "england", "scotland", "wales", "texas", "california", "florida", "ohio", "oregon",
-        "nevada", "arizona", "utah", "york", "boston", "chicago", "seattle", "atlanta",
-        "hello", "world", "warning", "error", "note", "yes", "no", "ok", "okay", "please",
-        "however", "also", "then", "well", "now", "today", "tomorrow", "thanks", "sorry",
-        "attention", "update", "info", "debug", "notice", "success", "done", "failed",
-        # words of logs and records: "Status, Code returned 500" is no "Last, First"
-        "status", "code", "state", "result", "response", "request", "reply", "message",
-        "value", "type", "kind", "level", "mode", "data", "item", "items", "order",
-        "event", "events", "task", "job", "step", "stage", "phase", "build", "test",
-        "check", "key", "token", "session", "cache", "queue", "worker", "server",
-        "client", "host", "port", "path", "file", "line", "query", "field",
-        "table", "row", "column", "index", "count", "total", "size", "limit", "retry",
-        "timeout", "time", "date", "name", "user", "account", "service", "version",
-    }
-)  # fmt: skip
-"""Given names and surnames of the census that are also places, months or common words
-(of prose and of logs): never taken as a name by the lexicon alone (``Paris, France``,
-``May Day``, ``Status, Code returned``)."""
 _CUE_KEYS = frozenset(_CUES)
 """As a set: a set intersected with a dict walks the whole dict, with a set the smaller."""
 _CUE_WORDS = _CUE_KEYS | _JSON_WORDS
 """The words one of which a cued name needs."""
 
 
-@lru_cache(maxsize=1)
-def lexicon() -> tuple[frozenset[str], frozenset[str]]:
-    """Given names and surnames (lower case) from the US Census lists shipped by the
-    ``names`` package (a runtime dependency), read on first use."""
-    given = _read("dist.male.first") | _read("dist.female.first")
-    return frozenset(given), frozenset(_read("dist.all.last"))
-
-
-def _read(name: str) -> set[str]:
-    text = resources.files("names").joinpath(name).read_text(encoding="ascii")
-    return {line.split(" ", 1)[0].lower() for line in text.splitlines() if line}
-
-
-def _verb_after(text: str, match: re.Match[str]) -> bool:
+def _verb_after(text: str, end: int) -> bool:
     """A lower-case word follows (``Zampa, Raffaellino requested…``): the shape of a
-    person's name written last name first, even when neither is in the census lists."""
-    return _LOWER_NEXT.match(text, match.end()) is not None
-
-
-def _fold(word: str) -> str:
-    """Lower case without accents: the census lists are ASCII (``Tomás`` -> ``tomas``)."""
-    return unicodedata.normalize("NFKD", word).encode("ascii", "ignore").decode().lower()
+    person's name written last name first, even when neither is in the lexicon."""
+    word = _LOWER_NEXT.match(text, end)
+    return word is not None and word.group().lstrip(" ") not in _NO_VERBS
 
 
 def _is_name(value: str) -> bool:
@@ -239,37 +231,95 @@ def _titled(match: re.Match[str]) -> Finding:
 
 
 def _lexicon_names(text: str) -> Iterator[Finding]:
-    """``Last, First`` and ``by First Last``, checked against the census lexicon."""
+    """``Last, First``, ``by First Last`` and ``First Last`` with no cue, checked against
+    the lexicon and the surname endings."""
     found: list[Finding] = []
-    low = lowered(text)
-    words = tokens(low)
-    if _COMMA_CAPITAL.search(text) is not None:
-        matches = list(_LAST_FIRST.finditer(text))
-        if not words.isdisjoint(_PARTICLE_WORDS):
-            matches += _PARTICLE_LAST_FIRST.finditer(text)
-        for match in matches:
-            first, last = _fold(match.group("first")), _fold(match.group("last"))
-            if first in _NOT_LEXICON_NAMES:
-                continue
-            given, surnames = lexicon()  # loaded on the first candidate only
-            verb = _verb_after(text, match)
-            if last in _NOT_LEXICON_NAMES and not (verb and first in given):
-                continue  # "Paris, France", but "Jackson, Troy requested a refund"
-            if (first in given) or (last in surnames) or verb:
+    for match in _PAIRS.finditer(text):
+        if match.group("first") is not None:
+            if _is_last_first(text, match.end(), match.group("a"), match.group("first")):
                 found.append((match.start(), match.end(), "name"))
-    for word in _PREPOSITION_WORDS.intersection(words):
-        preposition = word.decode()
-        for start in occurrences(low, preposition):
-            pair = _FIRST_LAST.match(text, start + len(preposition))
-            if pair is None:
-                continue
-            first, last = _fold(pair.group("first")), _fold(pair.group("last"))
-            if first in _NOT_LEXICON_NAMES or last in _NOT_LEXICON_NAMES:
-                continue
-            given, surnames = lexicon()
-            if first in given and last in surnames:
-                found.append((pair.start("first"), pair.end("last"), "name"))
+        elif _is_first_last(match.group("a"), match.group("b"), match.group("c")):
+            found.append((match.start(), match.end(), "name"))
+    comma = _COMMA_CAPITAL.search(text) is not None
+    if comma and not tokens(lowered(text)).isdisjoint(_PARTICLE_WORDS):
+        for match in _PARTICLE_LAST_FIRST.finditer(text):
+            last, first = match.group("last"), match.group("first")
+            if _is_last_first(text, match.end(), last, first, particle=True):
+                found.append((match.start(), match.end(), "name"))
+    if not text.isascii():
+        for pair in _CYRILLIC_PAIR.finditer(text):
+            before = text.rfind(" ", 0, pair.start() - 1) + 1
+            title_run = text[before].isupper()
+            if not title_run and _is_first_last(pair.group("first"), pair.group("last"), None):
+                found.append((pair.start(), pair.end(), "name"))
     yield from merge(found, "name")
+
+
+def _is_last_first(
+    text: str, end: int, raw_last: str, raw_first: str, particle: bool = False
+) -> bool:
+    """``Last, First`` (ending at ``end``). Followed by a verb (a lower-case word that is no
+    particle nor conjunction): the given name is known, or the surname is known or has a
+    surname's ending, or the given name ends like most unlisted ones (``Zampa, Raffaellino
+    requested…``). Alone (the end, punctuation, a quote): both must be known or shaped
+    (``Nováková, Jana``, ``Иванов, Сергей``), or the surname has a particle (``van Dijk,
+    Jan``) or an ending only surnames have; ``Pacov, Madagaskar``, ``Gdynia, Dominica`` and
+    other "City, Country" pairs are no names."""
+    first, last = fold(raw_first), fold(raw_last)
+    if first in NOT_LEXICON_NAMES:
+        return False
+    given, surnames = lexicon()  # loaded on the first candidate only
+    verb = _verb_after(text, end)
+    known_first = _is_given(first, given)
+    if last in NOT_LEXICON_NAMES:
+        return verb and known_first  # not "Paris, France"; "Jackson, Troy requested…"
+    shaped = is_surname_shaped(raw_last.lower())
+    if particle or is_surname_for_sure(raw_last.lower()):
+        return True
+    if _CYRILLIC.match(last) is not None:
+        return shaped  # the lists hold no Cyrillic names: the surname's ending decides
+    if not verb:
+        return known_first and (shaped or last in surnames)
+    # a verb follows; with neither part known, a given name that ends like most unlisted
+    # ones (Italian, Spanish: a Latin vowel), unlike the nouns and verbs of logs that pair
+    # up the same way ("Header, Footer rendered", "Width, Height changed")
+    return known_first or shaped or last in surnames or first[-1] in _VOWELS
+
+
+def _is_first_last(raw_first: str, raw_last: str, raw_third: str | None) -> bool:
+    """``First Last`` (or ``First Middle Last``): a known given name and a known or
+    surname-shaped surname, or any capitalised word before a surname that only surnames
+    end like (``Jarmila Vaňková``); in Cyrillic, which the lists do not cover, a
+    surname-shaped last word after a word that is no adjective (``Сергей Иванов``, not
+    ``Новый Смирнов``). The given name is checked first: most pairs of capitalised words
+    fail there (``Release Notes``)."""
+    first = fold(raw_first)
+    if first in NOT_LEXICON_NAMES:
+        return False
+    if _CYRILLIC.match(first) is not None:
+        adjective = raw_first.lower().endswith(_ADJECTIVE_ENDINGS)
+        return not adjective and is_surname_shaped(raw_last.lower())
+    if raw_third is not None:  # the middle word may be a given name, the last a surname
+        given, known = lexicon()
+        middle = fold(raw_last)
+        if middle not in given and not _is_surname(raw_last, known):
+            return False
+        raw_last = raw_third
+    if is_surname_for_sure(raw_last.lower()):
+        return True
+    given, known = lexicon()
+    return _is_given(first, given) and _is_surname(raw_last, known)
+
+
+def _is_surname(raw: str, known: frozenset[str]) -> bool:
+    """A known surname or one by its ending, and no place or common word."""
+    word = fold(raw)
+    return word not in NOT_LEXICON_NAMES and (word in known or is_surname_shaped(raw.lower()))
+
+
+def _is_given(first: str, given: frozenset[str]) -> bool:
+    """A known given name, or a double one with a known part (``Rolf-Dieter``)."""
+    return first in given or ("-" in first and any(part in given for part in first.split("-")))
 
 
 def name_detectors() -> list[Detector]:
