@@ -88,10 +88,7 @@ class TextScanner:
         self._hints: re.Pattern[str] | None = None  # compiled on first use: _hint_pattern
         self._digit_hints: re.Pattern[str] | None = None
         self._by_shape: dict[bytes, tuple[int, int, bool]] = {}  # see selected()
-        self._digit_shapes = tuple(
-            literal.encode("utf-8", "surrogatepass").translate(_DIGITS_AS_ZERO)
-            for literal in self._by_digits
-        )
+        self._digit_shapes: re.Pattern[bytes] | None = None  # see _may_hold_digit_literals
         # Shorter than the shortest possible built-in finding (an IPv6 address like "1::"):
         # nothing to do at all. User patterns may match anything.
         self._min_length = 1 if extra_patterns else 3
@@ -158,8 +155,10 @@ class TextScanner:
             return False
         if shape is None or not shape.isascii():
             return True
-        low = shape.lower()
-        return any(literal in low for literal in self._digit_shapes)
+        if self._digit_shapes is None:  # one regex: a substring test per literal costs 4x
+            shapes = {literal.translate(_LITERAL_DIGITS_AS_ZERO) for literal in self._by_digits}
+            self._digit_shapes = re.compile(trie(shapes).encode("ascii"))
+        return self._digit_shapes.search(shape.lower()) is not None
 
     def _flagged(self, text: str) -> int:
         """The detectors one of whose digit-free triggers or words occurs in ``text`` (and
@@ -302,6 +301,7 @@ _MAX_SHAPED = 2048
 """Longer texts are not remembered by shape (memory: at most ``_MAX_SHAPES`` keys this long)."""
 _MAX_SHAPES = 1024
 _DIGITS_AS_ZERO = bytes.maketrans(b"123456789", b"000000000")
+_LITERAL_DIGITS_AS_ZERO = str.maketrans("123456789", "000000000")
 
 
 def _has_digit(literal: str) -> bool:
