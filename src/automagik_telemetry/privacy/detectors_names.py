@@ -126,7 +126,7 @@ def _after_preposition(then: str) -> str:
 
 _AFTER_PREPOSITION = _after_preposition(f"[{_UP}]")
 """A capital after a preposition (``paid by Jana``, ``changed to Jørgensen``)."""
-_PARTICLE_LAST_FIRST = re.compile(
+_PARTICLE_LAST_FIRST = _lazy(
     rf"(?:(?<![\w,] )|{_after_preposition('')})\b{_PARTICLE} (?P<last>{_WORD}){_FIRST_NAME_AND_END}"
 )
 """``van Dijk, Jan``: the same after a surname particle."""
@@ -150,7 +150,7 @@ set), at the start, after punctuation, a quote or a bracket, or after a log pref
 ``Hotel Bristol, Anna``), nor after another lower-case word, where a name needs a cue
 (``customer Maria Silva`` is a label without its colon). Most capitals fail at once on
 these look-aheads and look-behinds."""
-_PAIRS = re.compile(
+_PAIRS = _lazy(  # ~4 ms to compile: on the first two capitalised words, not at import
     rf"(?P<a>{_OPENING}[{_LO}'’]+(?:-[{_UP}][{_LO}]+)?)"
     rf"(?:{_FIRST_NAME_AND_END}|[ ](?P<b>{_WORD})(?:[ ](?P<c>{_WORD}))?(?(p)\b|{_BARE_END}))"
 )
@@ -234,7 +234,7 @@ def _lexicon_names(text: str) -> Iterator[Finding]:
     """``Last, First``, ``by First Last`` and ``First Last`` with no cue, checked against
     the lexicon and the surname endings."""
     found: list[Finding] = []
-    for match in _PAIRS.finditer(text):
+    for match in _PAIRS().finditer(text):
         if match.group("first") is not None:
             if _is_last_first(text, match.end(), match.group("a"), match.group("first")):
                 found.append((match.start(), match.end(), "name"))
@@ -242,7 +242,7 @@ def _lexicon_names(text: str) -> Iterator[Finding]:
             found.append((match.start(), match.end(), "name"))
     comma = _COMMA_CAPITAL.search(text) is not None
     if comma and not tokens(lowered(text)).isdisjoint(_PARTICLE_WORDS):
-        for match in _PARTICLE_LAST_FIRST.finditer(text):
+        for match in _PARTICLE_LAST_FIRST().finditer(text):
             last, first = match.group("last"), match.group("first")
             if _is_last_first(text, match.end(), last, first, particle=True):
                 found.append((match.start(), match.end(), "name"))

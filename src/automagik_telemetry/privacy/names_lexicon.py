@@ -20,7 +20,6 @@ from __future__ import annotations
 import re
 import unicodedata
 from functools import lru_cache
-from importlib import resources
 
 __all__ = ["NOT_LEXICON_NAMES", "fold", "is_surname_for_sure", "is_surname_shaped", "lexicon"]
 
@@ -48,6 +47,8 @@ def lexicon() -> tuple[frozenset[str], frozenset[str]]:
 
 
 def _read(name: str) -> frozenset[str]:
+    from importlib import resources  # ~4 ms (tempfile, shutil, lzma): only when read
+
     path = resources.files("automagik_telemetry.privacy") / "data" / name
     return frozenset(path.read_text(encoding="utf-8").split())
 
