@@ -266,7 +266,9 @@ def number_detector(enabled: Collection[str]) -> Detector | None:
             yield from sorted(taken)
 
     phones = "phone" in enabled
-    return Detector("numbers", find, min_digits=fewest)
+    # A value without a run has nothing for this detector; runs are found by digit classes,
+    # so the scanner settles that once per shape of text (its probes are blind to digits).
+    return Detector("numbers", find, min_digits=fewest, probe=_RUN)
 
 
 _CUED_PHONE = re.compile(r"\(?[0-9][0-9() -]{6,16}[0-9]")

@@ -158,7 +158,12 @@ def secret_detectors(is_secret_key: Callable[[str], bool]) -> list[Detector]:
     return [
         Detector("private_key", regex_finder(_PRIVATE_KEY, "private_key"), ("private key",)),
         Detector("jwt", regex_finder(_JWT, "jwt", _bounded), ("eyj",)),
-        Detector("credentials", regex_finder(_URL_USERINFO, "credentials", _userinfo), ("://",)),
+        Detector(
+            "credentials",
+            regex_finder(_URL_USERINFO, "credentials", _userinfo),
+            ("://",),
+            probe=_URL_USERINFO,  # most URLs have no user info: settled once per shape
+        ),
         Detector(
             "credentials",
             regex_finder(_AUTH_SCHEME, "credentials", _auth_credentials),
