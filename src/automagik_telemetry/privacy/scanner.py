@@ -65,15 +65,16 @@ class TextScanner:
         for index, detector in enumerate(self.detectors):
             bit = 1 << index
             for trigger in detector.triggers:
-                where, key = _trigger_key(trigger, detector.inner)
-                if _has_digit(trigger):
+                if count_digits(trigger):
                     self._by_digits[trigger] = self._by_digits.get(trigger, 0) | bit
-                elif where == "head":
+                    continue
+                where, key = _trigger_key(trigger, detector.inner)
+                if where == "head":
                     self._by_head[key] = self._by_head.get(key, 0) | bit
                 else:
                     self._by_trigger[trigger] = self._by_trigger.get(trigger, 0) | bit
             for word in detector.words:
-                if _has_digit(literal := word.decode("utf-8", "surrogatepass")):
+                if count_digits(literal := word.decode("utf-8", "surrogatepass")):
                     self._by_digits[literal] = self._by_digits.get(literal, 0) | bit
                 else:
                     self._by_word[word] = self._by_word.get(word, 0) | bit
@@ -156,8 +157,8 @@ class TextScanner:
         if shape is None or not shape.isascii():
             return True
         if self._digit_shapes is None:  # one regex: a substring test per literal costs 4x
-            shapes = {literal.translate(_LITERAL_DIGITS_AS_ZERO) for literal in self._by_digits}
-            self._digit_shapes = re.compile(trie(shapes).encode("ascii"))
+            shapes = {_shape(literal) for literal in self._by_digits}
+            self._digit_shapes = re.compile(trie(shapes).encode("utf-8", "surrogatepass"))
         return self._digit_shapes.search(shape.lower()) is not None
 
     def _flagged(self, text: str) -> int:
@@ -301,11 +302,11 @@ _MAX_SHAPED = 2048
 """Longer texts are not remembered by shape (memory: at most ``_MAX_SHAPES`` keys this long)."""
 _MAX_SHAPES = 1024
 _DIGITS_AS_ZERO = bytes.maketrans(b"123456789", b"000000000")
-_LITERAL_DIGITS_AS_ZERO = str.maketrans("123456789", "000000000")
 
 
-def _has_digit(literal: str) -> bool:
-    return any(char in "0123456789" for char in literal)
+def _shape(literal: str) -> str:
+    """``literal`` with its digits made ``0``, as in a text's shape."""
+    return literal.encode("utf-8", "surrogatepass").translate(_DIGITS_AS_ZERO).decode()
 
 
 _HEAD = operator.itemgetter(slice(0, 4))
